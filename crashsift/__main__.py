@@ -1,0 +1,3 @@
+from crashsift.cli import app
+
+app(prog_name="crashsift")

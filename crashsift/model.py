@@ -143,6 +143,8 @@ class Parsed(Generic[R]):
 
 def to_jsonable(obj: Any) -> Any:
     """Dataclasses (nested, with slots) to plain dicts and lists, ready for `json.dumps`."""
+    if isinstance(obj, Line):
+        return {"line": obj.no, "text": obj.text}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):

@@ -1,0 +1,232 @@
+"""Report-level facts drawn from the parsed blocks of one crash: bug check, exception, bucket,
+names, mode and architecture — each from the strongest signal the paste shows.
+
+Where a fact is inferred rather than read (a bug check code from the bucket id, a name from the
+bug check table), a diagnostic says so, so nothing looks more certain than it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from crashsift import codes
+from crashsift.hexutil import hex_str, hex_value
+from crashsift.model import Bugcheck, Diagnostic, ExceptionInfo, Frame, Report
+
+_DUMP_OPEN = re.compile(r"^(?:Microsoft \(R\) Windows Debugger|Loading Dump File)")
+_EVENT = re.compile(
+    r"^\s*(?:\([0-9a-f]+\.[0-9a-f]+\):\s+)?(?P<text>[A-Z][\w .-]*?)\s+-\s+code\s+(?P<code>[0-9a-f]{8})"
+    r"\s+\((?:first|second|!!! second)",
+    re.I | re.M,
+)
+_KERNEL_TEXT = re.compile(
+    r"^\s*(?:\d+:\s*)?l?kd>|Kernel Version|Kernel base =|Kernel (?:Summary|Bitmap|Complete) Dump|Mini Kernel Dump",
+    re.I | re.M,
+)
+_USER_TEXT = re.compile(r"^\s*(?:\d+:)?\d+:\d{3}(?::\w+)?>|User Mini Dump|Full memory user mini dump", re.M)
+_ARCH_TEXT = [
+    (
+        "arm64",
+        re.compile(
+            r"ARM 64-bit|AArch64|arm64fre|^\s*x(?:[0-9]|1[0-9]|2[0-8])=[0-9a-f]{16}\b|:arm64>", re.I | re.M
+        ),
+    ),
+    ("x86", re.compile(r"^\s*\d+:\d{3}:x86>|x86 compatible|Free x86|^\s*eax=[0-9a-f]{8}\s+ebx=", re.M)),
+    ("x64", re.compile(r"Free x64|amd64fre|^\s*rax=[0-9a-f]{16}\b", re.M)),
+]
+_BUCKET_ARCH = {"X64_": "x64", "ARM64_": "arm64", "X86_": "x86", "AMD64_": "x64"}
+_CAUSED_BY = re.compile(r"^(?P<image>\S+)\s*\(\s*(?P<symbol>[^)]*?)\s*\)")
+BUGCHECK_FRAMES = ("KeBugCheckEx", "KeBugCheck2", "KeBugCheck", "KiBugCheckDispatch")
+_KEBUGCHECKEX = ("KeBugCheckEx", "_KeBugCheckEx", "_KeBugCheckEx@20")
+KERNEL_STACK_SPAN = 0x10000
+
+
+def opens_dump(text: str) -> bool:
+    """The first line of a dump-open banner."""
+    return bool(_DUMP_OPEN.match(text))
+
+
+def crash_identity(record: Any) -> str | None:
+    """A short identity of the crash an analyze block shows: bug check code and args, or the
+    exception code and address. None for a summary or when nothing identifies it."""
+    if record is None or getattr(record, "summary", False):
+        return None
+    if record.bugcheck_code:
+        args = ",".join(a.value for a in record.args)
+        return f"bug check {record.bugcheck_code}" + (f" ({args})" if args else "")
+    if record.exception_code:
+        return f"exception {record.exception_code} at {record.exception_address or '?'}"
+    return None
+
+
+def other_thread_bugcheck(
+    earlier: list[Frame], frames: list[Frame], processor: int | None, processors: set[int]
+) -> str | None:
+    """A k stack that calls KeBugCheckEx on another processor, with stack pointers far from
+    every stack shown so far, is a second crash (the case study pastes two this way)."""
+    if processor is None or not processors or processor in processors or not earlier:
+        return None
+    if not any(f.function in BUGCHECK_FRAMES for f in frames[:3]):
+        return None
+    old = [hex_value(f.child_sp) for f in earlier if f.child_sp]
+    new = [hex_value(f.child_sp) for f in frames if f.child_sp]
+    if not old or not new:
+        return None
+    if min(abs(a - b) for a in old for b in new if a is not None and b is not None) < KERNEL_STACK_SPAN:
+        return None
+    return (
+        f"a bug check stack on processor {processor} whose stack is not the one shown before "
+        f"(processor {sorted(processors)[0]})"
+    )
+
+
+def fill(rep: Report, text: str) -> Report:
+    """Fill the report-level fields from its blocks and its text (the report's lines joined)."""
+    analyses = [b.record for b in rep.blocks if b.kind == "analyze" and b.record is not None]
+    full = [a for a in analyses if not a.summary] + [a for a in analyses if a.summary]
+    for a in full:
+        for name, value in a.fields.items():
+            rep.fields.setdefault(name, value)
+        for name, value in a.key_values.items():
+            rep.fields.setdefault(name, value)
+    f = rep.fields
+    rep.failure_bucket_id = _first(f, "FAILURE_BUCKET_ID", "Failure.Bucket")
+    rep.process_name = _first(f, "PROCESS_NAME")
+    rep.module_name = _first(f, "MODULE_NAME")
+    rep.image_name = _first(f, "IMAGE_NAME")
+    rep.symbol_name = _first(f, "SYMBOL_NAME")
+    caused = next((a.probably_caused_by for a in full if a.probably_caused_by), None)
+    if caused and (m := _CAUSED_BY.match(caused)):
+        rep.image_name = rep.image_name or m.group("image")
+        if "!" in m.group("symbol"):
+            rep.symbol_name = rep.symbol_name or m.group("symbol")
+    rep.bugcheck = _bugcheck(rep, full)
+    rep.exception = _exception(full, [b.record for b in rep.blocks if b.kind == "exr"], text)
+    rep.mode = _mode(rep, analyses, text)
+    rep.arch = _arch(rep, text)
+    return rep
+
+
+def _first(fields: dict[str, str], *names: str) -> str | None:
+    for name in names:
+        value = fields.get(name, "").strip()
+        if value:
+            return value.splitlines()[0].strip()
+    return None
+
+
+def _bugcheck(rep: Report, analyses: list[Any]) -> Bugcheck | None:
+    code = name = None
+    args: list[str] = []
+    for a in analyses:
+        code = code or a.bugcheck_code
+        name = name or a.bugcheck_name
+        args = args or [arg.value for arg in a.args]
+    shown = next((b.record for b in rep.blocks if b.kind == "bugcheck" and b.record.code), None)
+    if code is None and shown is not None:
+        code, args = shown.code, args or shown.args
+    if code is None:
+        code = hex_str(_first(rep.fields, "BUGCHECK_CODE", "Bugcheck.Code", "BUGCHECK_CODE_STR"))
+    if not args:
+        args = [
+            v
+            for k in ("BUGCHECK_P1", "BUGCHECK_P2", "BUGCHECK_P3", "BUGCHECK_P4")
+            if (v := hex_str(_first(rep.fields, k) or "")) is not None
+        ]
+    if code is None:
+        for key in ("FAILURE_BUCKET_ID", "BUCKET_ID", "DEFAULT_BUCKET_ID", "Failure.Bucket"):
+            bucket = _first(rep.fields, key)
+            inferred = codes.bugcheck_code_from_bucket(bucket) if bucket else None
+            if inferred is not None:
+                code = hex_str(inferred)
+                rep.diagnostics.append(
+                    Diagnostic(None, f"bug check code {code} inferred from {key} {bucket}")
+                )
+                break
+    if code is None:
+        code = _code_from_kebugcheckex(rep)
+    if code is None:
+        return None
+    if name is None and (name := codes.bugcheck_name(code)):
+        rep.diagnostics.append(Diagnostic(None, f"bug check name {name} taken from the bug check table"))
+    return Bugcheck(code, name, args)
+
+
+def _code_from_kebugcheckex(rep: Report) -> str | None:
+    """KeBugCheckEx(code, …): its frame's first argument is the bug check code, in x86 `kb` output
+    and in x64 home space alike. Used only when nothing else names the code."""
+    for stack in rep.stacks:
+        for frame in stack.frames:
+            if frame.function in _KEBUGCHECKEX and frame.args:
+                value = hex_value(frame.args[0])
+                if value is not None and codes.bugcheck_name(value):
+                    code = hex_str(value)
+                    rep.diagnostics.append(
+                        Diagnostic(
+                            frame.line,
+                            f"bug check code {code} read from the first argument of {frame.call_site}",
+                        )
+                    )
+                    return code
+    return None
+
+
+def _exception(analyses: list[Any], records: list[Any], text: str) -> ExceptionInfo | None:
+    for a in analyses:
+        if a.exception_code:
+            return ExceptionInfo(
+                a.exception_code, codes.exception_name(a.exception_code), a.exception_address
+            )
+    for r in records:
+        if r.code:
+            return ExceptionInfo(r.code, codes.exception_name(r.code) or r.code_text, r.address)
+    m = _EVENT.search(text)
+    if m:
+        code = hex_str(m.group("code"))
+        return ExceptionInfo(code, codes.exception_name(code) or m.group("text"), None)
+    return None
+
+
+def _mode(rep: Report, analyses: list[Any], text: str) -> str | None:
+    if rep.bugcheck is not None:
+        return "kernel"
+    banners = {a.banner for a in analyses if a.banner}
+    if "Bugcheck Analysis" in banners:
+        return "kernel"
+    if "Exception Analysis" in banners:
+        return "user"
+    kernel, user = _KERNEL_TEXT.search(text), _USER_TEXT.search(text)
+    if kernel or user:
+        return "kernel" if kernel and (not user or kernel.start() < user.start()) else "user"
+    if rep.exception is not None:
+        return "user"
+    return _mode_from_frames(_frames(rep))
+
+
+def _mode_from_frames(frames: Iterable[Frame]) -> str | None:
+    values = [v for f in frames for v in (hex_value(f.ret_addr), hex_value(f.address)) if v]
+    if not values:
+        return None
+    if all(v >= 0xFFFF800000000000 for v in values):
+        return "kernel"
+    return None
+
+
+def _arch(rep: Report, text: str) -> str | None:
+    for arch, pattern in _ARCH_TEXT:
+        if pattern.search(text):
+            return arch
+    bucket = rep.failure_bucket_id or ""
+    for prefix, arch in _BUCKET_ARCH.items():
+        if bucket.upper().startswith(prefix):
+            return arch
+    values = [v for f in _frames(rep) for v in (hex_value(f.child_sp), hex_value(f.ret_addr)) if v]
+    if any(v > 0xFFFFFFFF for v in values):
+        return "x64"
+    return "x86" if len(values) >= 3 else None
+
+
+def _frames(rep: Report) -> Iterable[Frame]:
+    return (f for s in rep.stacks for f in s.frames)

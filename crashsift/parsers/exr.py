@@ -1,0 +1,82 @@
+"""`.exr` output: the exception record.
+
+Record (`ExrRecord`): ``record_address`` (``Exception Record @ …``), ``address``
+(ExceptionAddress) and ``address_symbol`` (the ``(nt!KeBugCheckEx)`` after it), ``code`` and
+``code_text`` (``80000003 (Break instruction exception)``), ``flags``, ``parameters`` (the
+``Parameter[N]`` values in order), ``access`` (``Attempt to read from address …``), and
+``fields`` with every ``Name: value`` line as printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lark import Token, Transformer
+from lark.exceptions import LarkError
+
+from crashsift.hexutil import hex_str
+from crashsift.model import Diagnostic, Line, Parsed
+from crashsift.parsers.grammar import load
+
+
+@dataclass(slots=True)
+class ExrRecord:
+    record_address: str | None = None
+    address: str | None = None
+    address_symbol: str | None = None
+    code: str | None = None
+    code_text: str | None = None
+    flags: str | None = None
+    parameters: list[str] = field(default_factory=list)
+    access: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class _ToItem(Transformer):
+    def record_at(self, items: list[Token]) -> tuple[str, str | None, None]:
+        return "@", hex_str(str(items[1])), None
+
+    def field(self, items: list[Token]) -> tuple[str, str | None, str | None]:
+        note = str(items[2])[1:-1].strip() if len(items) > 2 else None
+        return " ".join(str(items[0]).split()), hex_str(str(items[1])), note
+
+    def access(self, items: list[Token]) -> tuple[str, None, str]:
+        return "access", None, str(items[0])
+
+    def start(self, items: list) -> tuple[str, str | None, str | None]:
+        return items[0]
+
+
+def parse(lines: list[Line]) -> Parsed[ExrRecord]:
+    record = ExrRecord()
+    diagnostics: list[Diagnostic] = []
+    parser = load("exr")
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        try:
+            name, value, note = _ToItem().transform(parser.parse(text))
+        except LarkError:
+            diagnostics.append(Diagnostic(line.no, f"not an exception record line: {text[:60]}"))
+            continue
+        _store(record, name, value, note)
+    return Parsed(record, diagnostics)
+
+
+def _store(record: ExrRecord, name: str, value: str | None, note: str | None) -> None:
+    if name == "@":
+        record.record_address = value
+        return
+    if name == "access":
+        record.access = note
+        return
+    record.fields[name] = value or ""
+    if name == "ExceptionAddress":
+        record.address, record.address_symbol = value, note
+    elif name == "ExceptionCode":
+        record.code, record.code_text = value, note
+    elif name == "ExceptionFlags":
+        record.flags = value
+    elif name.startswith("Parameter[") and value is not None:
+        record.parameters.append(value)

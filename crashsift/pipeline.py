@@ -1,0 +1,215 @@
+"""From pasted text to `Report`s: repair -> segment -> parse each block -> group into crashes.
+
+This is the library entry point (`parse_text`, `parse_file`); the CLI is a thin layer over it.
+Grouping follows the paste: a new report starts where a second crash begins (another dump opened
+after a crash was shown, a second `!analyze -v` of a different bug check or exception, or a
+bug-check stack from another thread on another processor); each split says why in a diagnostic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crashsift import facts
+from crashsift.model import Block, Diagnostic, Line, Parsed, Report, Source, Stack
+from crashsift.parsers import analyze, bugcheck, exr, stack
+from crashsift.repair import repair
+from crashsift.segment import Segment, segment
+
+MAX_BYTES = 64 * 1024 * 1024
+MAX_LINE = 20_000
+
+Parser = Callable[[list[Line]], Parsed[Any]]
+PARSERS: dict[str, Parser] = {
+    "analyze": analyze.parse,
+    "stack": stack.parse,
+    "bugcheck": bugcheck.parse,
+    "exr": exr.parse,
+}
+
+
+class InputTooLarge(ValueError):
+    """The paste is larger than crashsift reads (`MAX_BYTES`)."""
+
+
+class StrictError(ValueError):
+    """Raised in strict mode when a paste has something crashsift could not read."""
+
+    def __init__(self, diagnostic: Diagnostic, path: str | None) -> None:
+        where = f"{path or '<stdin>'}:{diagnostic.line or '?'}"
+        super().__init__(f"{where}: {diagnostic.message}")
+        self.diagnostic = diagnostic
+
+
+@dataclass(slots=True)
+class ParsedBlock:
+    """A segment after parsing; `stack` holds the frames it shows (k output or STACK_TEXT)."""
+
+    segment: Segment
+    block: Block
+    parsed: Parsed[Any] | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stack: Stack | None = None
+
+
+def parse_text(text: str, path: str | None = None, strict: bool = False) -> list[Report]:
+    """Every crash report in one paste. Never raises on bad text (only on oversized input, or
+    in strict mode on the first thing it could not read)."""
+    if len(text) > MAX_BYTES:
+        raise InputTooLarge(f"{path or '<stdin>'}: {len(text):,} characters; the limit is {MAX_BYTES:,}")
+    repaired = repair(text)
+    lines, cut = _bounded(repaired.lines)
+    blocks = [_parse_segment(seg) for seg in segment(lines)]
+    reports = [facts.fill(rep, text) for rep, text in _group(blocks, path)]
+    for rep in reports:
+        rep.repairs = [
+            r for r in repaired.repairs if rep.source.start_line <= r.first_line <= rep.source.end_line
+        ]
+        rep.diagnostics.extend(
+            d for d in cut if rep.source.start_line <= (d.line or 0) <= rep.source.end_line
+        )
+        rep.diagnostics.sort(key=lambda d: d.line or 0)
+    if strict:
+        _check_strict(reports, path)
+    return reports
+
+
+def parse_file(path: str | Path, strict: bool = False) -> list[Report]:
+    """Read a file (UTF-8, bad bytes replaced; a UTF-16 BOM honoured) and parse it."""
+    p = Path(path)
+    if p.stat().st_size > MAX_BYTES:
+        raise InputTooLarge(f"{p}: {p.stat().st_size:,} bytes; the limit is {MAX_BYTES:,}")
+    data = p.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = data.decode("utf-8", errors="replace")
+    return parse_text(text, str(p), strict=strict)
+
+
+def _bounded(lines: list[Line]) -> tuple[list[Line], list[Diagnostic]]:
+    """Cut hostile lines to `MAX_LINE` characters, saying so."""
+    cut = [
+        Diagnostic(ln.no, f"line of {len(ln.text):,} characters cut to {MAX_LINE:,}")
+        for ln in lines
+        if len(ln.text) > MAX_LINE
+    ]
+    if not cut:
+        return lines, []
+    return [Line(ln.no, ln.text[:MAX_LINE]) for ln in lines], cut
+
+
+def _parse_segment(seg: Segment) -> ParsedBlock:
+    parser = PARSERS.get(seg.kind)
+    if parser is None or not seg.lines:
+        kind = "prose" if seg.kind == "prose" else "unknown"
+        record: dict[str, Any] = {"text": "\n".join(line.text for line in seg.lines)}
+        if kind == "unknown" and seg.kind != "unknown":
+            record["family"] = seg.kind
+        block = Block(seg.command, kind, seg.start_line, seg.end_line, record)
+        return ParsedBlock(seg, block, None)
+    parsed = parser(seg.lines)
+    block = Block(seg.command, seg.kind, seg.start_line, seg.end_line, parsed.record)
+    pb = ParsedBlock(seg, block, parsed, list(parsed.diagnostics))
+    if seg.kind == "stack":
+        pb.stack = Stack("command" if seg.command else "content", seg.command, parsed.record.frames)
+    elif seg.kind == "analyze" and parsed.record.stack_lines:
+        frames = stack.parse(parsed.record.stack_lines)
+        pb.diagnostics.extend(frames.diagnostics)
+        pb.stack = Stack("analyze", parsed.record.fields.get("STACK_COMMAND"), frames.record.frames)
+    return pb
+
+
+@dataclass(slots=True)
+class _Group:
+    report: Report
+    members: list[ParsedBlock] = field(default_factory=list)
+    split_by_processor: bool = False
+
+    @property
+    def processors(self) -> set[int]:
+        return {m.segment.processor for m in self.members} - {None}
+
+
+def _group(blocks: list[ParsedBlock], path: str | None) -> list[tuple[Report, str]]:
+    """Blocks into reports, in paste order; each report with its text (prompts and output).
+
+    A report begun by another processor's bug-check stack takes the blocks typed on that
+    processor; a prompt on the earlier crash's processor goes back to the earlier report (an
+    article that shows a second crash's stack, then goes on with the first)."""
+    groups: list[_Group] = []
+    current: _Group | None = None
+    for pb in blocks:
+        why = _starts_new_crash(current.members, pb) if current else None
+        if current is None or why:
+            current = _Group(Report(Source(path, pb.block.start_line, pb.block.end_line)))
+            current.split_by_processor = bool(
+                why and pb.segment.processor is not None and why.startswith("a bug check stack")
+            )
+            groups.append(current)
+            if why:
+                current.report.diagnostics.append(Diagnostic(pb.block.start_line, f"new report: {why}"))
+        elif current.split_by_processor and (back := _earlier_on(groups, current, pb.segment.processor)):
+            current = back
+        current.members.append(pb)
+        _add(current.report, pb)
+    return [(g.report, _text(g.members)) for g in groups]
+
+
+def _earlier_on(groups: list[_Group], current: _Group, processor: int | None) -> _Group | None:
+    """The report before `current` whose prompts used `processor`, when `current` did not."""
+    if processor is None or processor in current.processors:
+        return None
+    index = groups.index(current)
+    return next((g for g in reversed(groups[:index]) if processor in g.processors), None)
+
+
+def _text(members: list[ParsedBlock]) -> str:
+    parts: list[str] = []
+    for pb in members:
+        if pb.segment.prompt is not None:
+            parts.append(pb.segment.prompt)
+        parts.extend(line.text for line in pb.segment.lines)
+    return "\n".join(parts)
+
+
+def _add(rep: Report, pb: ParsedBlock) -> None:
+    rep.blocks.append(pb.block)
+    rep.diagnostics.extend(pb.diagnostics)
+    rep.source.start_line = min(rep.source.start_line, pb.block.start_line)
+    rep.source.end_line = max(rep.source.end_line, pb.block.end_line)
+    if pb.stack is not None:
+        rep.stacks.append(pb.stack)
+
+
+def _starts_new_crash(members: list[ParsedBlock], pb: ParsedBlock) -> str | None:
+    """Why block `pb` belongs to a crash other than the one `members` show, or None."""
+    shown = any(m.block.kind in ("analyze", "stack") for m in members)
+    text = pb.segment.lines[0].text if pb.segment.lines else ""
+    if pb.segment.kind == "header" and shown and facts.opens_dump(text):
+        return "another dump is opened after a crash was shown"
+    if pb.block.kind == "analyze" and pb.parsed is not None:
+        new_id = facts.crash_identity(pb.parsed.record)
+        for old in members:
+            old_id = facts.crash_identity(old.parsed.record) if old.block.kind == "analyze" else None
+            if new_id and old_id and new_id != old_id:
+                return f"a second !analyze shows another crash ({new_id} after {old_id})"
+    if pb.block.kind == "stack" and pb.parsed is not None:
+        earlier = [f for m in members if m.stack is not None for f in m.stack.frames]
+        processors = {m.segment.processor for m in members} - {None}
+        return facts.other_thread_bugcheck(earlier, pb.parsed.record.frames, pb.segment.processor, processors)
+    return None
+
+
+def _check_strict(reports: list[Report], path: str | None) -> None:
+    for rep in reports:
+        for diag in rep.diagnostics:
+            raise StrictError(diag, path)
+        for blk in rep.blocks:
+            if blk.kind == "unknown":
+                raise StrictError(
+                    Diagnostic(blk.start_line, f"no parser reads `{blk.command or 'this block'}`"), path
+                )

@@ -1,0 +1,264 @@
+"""Split repaired paste lines into blocks: one command and its output, output found by content,
+or prose.
+
+A prompt (`kd>`, `2: kd>`, `0: Kd>`, `lkd>`, `0:000>`, `0:004:x86>`, `28:0:000>`, a user-shortened
+`> kn`) starts a command block that runs to the next prompt, unless prose (a paragraph of an
+article or a forum post) interrupts it. Text without a prompt is cut into blocks by what its lines
+look like: an analyze banner or field, a stack header or frame lines, disassembly, registers,
+`dt` fields, `!pool` lines, a dump-open header. Nothing is dropped: what no rule recognises
+becomes an `unknown` block, and prose stays a `prose` block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from crashsift.model import Line
+from crashsift.parsers import analyze, stack
+
+_PROMPT = re.compile(
+    r"^\s*(?:\d+:\s*)?(?:l?kd|\d+:\d{3}(?::[a-z0-9]+)?|\d+:\d+:\d{3}(?::[a-z0-9]+)?)>\s?(?P<cmd>.*)$",
+    re.IGNORECASE,
+)
+# `> kn`: a prompt shortened by the user; accepted only before a known command.
+_SHORT_PROMPT = re.compile(r"^\s*>\s*(?P<cmd>(?:~\S*\s*)?[!.]?[a-zA-Z?][\w.]*.*)$")
+
+FAMILIES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^!analyze\b", re.I), "analyze"),
+    (re.compile(r"^(?:~[^\s!]*?\s*)?!?k[bvpPncfLdM]*(?:\s|\d|=|$)|^!mex\.t\b|^!mex\.us\b"), "stack"),
+    (re.compile(r"^(?:dt|dx)\b|^\?\?\s"), "dt"),
+    (re.compile(r"^!pool\b", re.I), "pool"),
+    (re.compile(r"^u[bf]?(?:\s|$)"), "disasm"),
+    (re.compile(r"^(?:r(?:\s|$)|\.cxr\b|\.trap\b|!trap\b|\.ecxr\b)", re.I), "registers"),
+    (re.compile(r"^d[bwdqpcau]s?\b|^dps\b|^dqs\b|^dds\b"), "memory"),
+    (re.compile(r"^lm\w*\b"), "lm"),
+    (re.compile(r"^\.exr\b"), "exr"),
+    (re.compile(r"^\.bugcheck\b"), "bugcheck"),
+    (re.compile(r"^\?\s|^\?$|^\.formats\b"), "expr"),
+    (re.compile(r"^vertarget\b"), "vertarget"),
+    (re.compile(r"^!thread\b"), "thread"),
+    (re.compile(r"^!process\b"), "process"),
+]
+
+_HEADER_START = re.compile(
+    r"^(?:Microsoft \(R\) Windows Debugger|Loading Dump File|Opened log file|"
+    r"\*+ Preparing the environment for Debugger Extensions)"
+)
+_HEADER_LINE = re.compile(
+    r"^(?:Microsoft \(R\) Windows Debugger|Copyright \(c\) Microsoft|Loading Dump File|Mini Kernel Dump|"
+    r"Kernel (?:Summary|Bitmap|Complete) Dump|User Mini Dump|Full memory user mini dump|Symbol search path|"
+    r"Executable search path|Windows \S+ (?:Kernel )?Version|Product:|Edition build lab|Built by:|"
+    r"Machine Name:|Kernel base =|Debug session time|System Uptime|Process Uptime|Loading (?:Kernel|User) "
+    r"Symbols|Loading unloaded module list|\.{4,}\s*$|For analysis of this file|Bugcheck code|"
+    r"Connected to|Symbol Path validation|Response +Time|\*+ Path validation|\*+ Symbol Path|Deferred +|"
+    r"OK +|Unable to load image|\*\*\* WARNING: Unable to verify|ModLoad:|Page heap:|CommandLine:|"
+    r"Starting directory:|Path validation summary)"
+)
+_FIELD = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*:(?:\s|$)|^(?:CONTEXT|TRIAGER|FAULTING_IP)\s*:")
+_DISASM = re.compile(r"^[0-9a-f]{8}(?:`[0-9a-f]{8})?\s+[0-9a-f]{2,}\s+[a-z]{2,}", re.I)
+_LABEL = re.compile(r"^[\w.$@?<>-]+![^\s]+:$")
+_REGISTERS = re.compile(
+    r"^\s*(?:[er]?[a-z0-9]{1,3}=[0-9a-f]{4,}\s+){2,}|^\s*iopl=|^\s*cs=[0-9a-f]{4}\s", re.I
+)
+_DT_FIELD = re.compile(r"^\s*\+0x[0-9a-f]{3,}\s+\S")
+_POOL = re.compile(
+    r"^(?:Pool page [0-9a-f`]+ region is|\*?\s*[0-9a-f`]{8,}\s+size:\s+[0-9a-f]+\s+previous size)"
+)
+_EXPR = re.compile(r"^Evaluate expression:")
+_PROSE_WORD = re.compile(r"[A-Za-z][a-z'’]+")
+_NOT_PROSE = re.compile(
+    r"^\s*(?:WARNING|ERROR|NOTE|\*\*\*|Unable to|Failed to|Could not|Symbol|Loading|Use |Probably caused"
+    r"|BugCheck|Followup|Arg\d|Arguments|Debugging Details|Key\s*:|Value:|The |An? |This |Some |Type )"
+)
+
+
+@dataclass(slots=True)
+class Segment:
+    """A block before parsing: its family (`analyze`, `stack`, `dt`, …, `prose`, `unknown`),
+    the command as typed after the prompt (None when found by content), the prompt's line and
+    processor, and the output lines."""
+
+    kind: str
+    command: str | None
+    lines: list[Line] = field(default_factory=list)
+    prompt_line: int | None = None
+    processor: int | None = None
+    prompt: str | None = None
+
+    @property
+    def start_line(self) -> int:
+        if self.prompt_line is not None:
+            return self.prompt_line
+        return self.lines[0].no if self.lines else 0
+
+    @property
+    def end_line(self) -> int:
+        return self.lines[-1].no if self.lines else self.start_line
+
+
+def family_of(command: str) -> str:
+    """The command family a typed command belongs to, or `unknown`."""
+    cmd = command.strip()
+    for pattern, family in FAMILIES:
+        if pattern.search(cmd):
+            return family
+    return "unknown"
+
+
+def match_prompt(text: str) -> tuple[str, int | None] | None:
+    """(command, processor) when `text` is a prompt line, else None."""
+    m = _PROMPT.match(text)
+    if m:
+        head = text.split(":", 1)[0].strip()
+        proc = int(head) if head.isdigit() and "kd" in text.split(">", 1)[0].lower() else None
+        return m.group("cmd").strip(), proc
+    m = _SHORT_PROMPT.match(text)
+    if m and family_of(m.group("cmd")) != "unknown":
+        return m.group("cmd").strip(), None
+    return None
+
+
+def is_prose(text: str) -> bool:
+    """A sentence of natural language: several words, little hex, not a debugger message."""
+    stripped = text.strip()
+    if len(stripped) < 25 or _NOT_PROSE.match(stripped) or "=" in stripped or "`" in stripped:
+        return False
+    words = _PROSE_WORD.findall(stripped)
+    return len(words) >= 5 and sum(map(len, words)) >= 0.6 * len(stripped.replace(" ", ""))
+
+
+def line_kind(text: str) -> str | None:
+    """What a line without a prompt looks like, or None when nothing says."""
+    if not text.strip():
+        return None
+    if analyze.is_analyze_start(text):
+        return "analyze"
+    if _HEADER_START.match(text):
+        return "header-start"
+    if _HEADER_LINE.match(text):
+        return "header"
+    if stack.is_stack_header(text) or stack.is_frame_line(text):
+        return "stack"
+    if _FIELD.match(text):
+        return "analyze"
+    if _DISASM.match(text) or _LABEL.match(text):
+        return "disasm"
+    if _REGISTERS.match(text):
+        return "registers"
+    if _DT_FIELD.match(text):
+        return "dt"
+    if _POOL.match(text):
+        return "pool"
+    if _EXPR.match(text):
+        return "expr"
+    if is_prose(text):
+        return "prose"
+    return None
+
+
+_STRONG_KINDS = {"analyze", "header-start", "stack", "disasm", "registers", "dt", "pool", "prose"}
+
+
+def _other_output(kind: str, text: str) -> bool:
+    """After a blank line: prose, or output that plainly belongs to another command family
+    (a known family's output does not change shape after a blank line)."""
+    seen = line_kind(text)
+    if seen == "prose":
+        return True
+    return kind != "unknown" and seen in _STRONG_KINDS and seen != kind
+
+
+def _analyze_ends(text: str) -> bool:
+    """`Followup: MachineOwner` closes `!analyze -v` output; what follows is another block."""
+    return text.startswith("Followup:")
+
+
+def segment(lines: list[Line]) -> list[Segment]:
+    """Cut the lines into segments, in order, covering every non-blank line exactly once."""
+    out: list[Segment] = []
+    i, n = 0, len(lines)
+    while i < n:
+        prompt = match_prompt(lines[i].text)
+        if prompt is not None:
+            command, proc = prompt
+            kind = family_of(command) if command else "unknown"
+            seg = Segment(kind, command, [], lines[i].no, proc, lines[i].text)
+            i = _take_output(lines, i + 1, seg, out)
+        else:
+            i = _take_content(lines, i, out)
+    return out
+
+
+def _take_output(lines: list[Line], i: int, seg: Segment, out: list[Segment]) -> int:
+    """Output of a prompted command: up to the next prompt, prose paragraph or analyze end."""
+    out.append(seg)
+    blank_before = False
+    while i < len(lines):
+        text = lines[i].text
+        if match_prompt(text) is not None:
+            break
+        if not text.strip():
+            blank_before = True
+            i += 1
+            continue
+        if blank_before and seg.lines and seg.kind != "analyze" and _other_output(seg.kind, text):
+            break
+        if seg.kind == "analyze" and seg.lines and _HEADER_START.match(text):
+            break
+        seg.lines.append(lines[i])
+        blank_before = False
+        i += 1
+        if seg.kind == "analyze" and _analyze_ends(text):
+            break
+    return i
+
+
+_CONTENT_JOINS: dict[str, set[str | None]] = {
+    # which line kinds may continue a block found by content (None: a line nothing recognises)
+    "header": {"header", "header-start", None},
+    "stack": {"stack", None},
+    "disasm": {"disasm"},
+    "registers": {"registers", "disasm", None},
+    "dt": {"dt", None},
+    "pool": {"pool", None},
+    "expr": set(),
+    "prose": {"prose", None},
+    "unknown": {None},
+}
+
+
+def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
+    """One block recognised by its content, starting at line i (no prompt)."""
+    n = len(lines)
+    while i < n and not lines[i].text.strip():
+        i += 1
+    if i >= n:
+        return i
+    kind = line_kind(lines[i].text) or "unknown"
+    if kind == "header-start":
+        kind = "header"
+    if kind == "analyze":
+        seg = Segment("analyze", None)
+        return _take_output(lines, i, seg, out)
+    seg = Segment(kind, None, [lines[i]])
+    out.append(seg)
+    i += 1
+    joins = _CONTENT_JOINS[kind]
+    while i < n:
+        text = lines[i].text
+        if not text.strip():
+            i += 1
+            continue
+        if match_prompt(text) is not None:
+            break
+        nxt = line_kind(text)
+        if nxt not in joins or (kind == "header" and nxt == "header-start" and _has_loaded(seg)):
+            break
+        seg.lines.append(lines[i])
+        i += 1
+    return i
+
+
+def _has_loaded(seg: Segment) -> bool:
+    return any(_HEADER_START.match(line.text) for line in seg.lines)

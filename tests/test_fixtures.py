@@ -1,0 +1,71 @@
+"""Fixture pairs: each `corpus/<group>/<name>.txt` with a `<name>.expected.json` written by hand.
+
+An expected file is a JSON array with one object per report, holding the keys that were checked
+by reading the paste. Matching is by subset: every key given must match (lists must have the
+same length and match item by item); keys not given are not checked; keys starting with `_`
+are notes for people.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CORPUS
+
+from crashsift.model import to_jsonable
+from crashsift.pipeline import parse_file
+
+PAIRS = sorted(CORPUS.glob("*/*.expected.json"))
+
+
+def mismatches(expected: Any, actual: Any, where: str = "$") -> list[str]:
+    """Every place where `actual` does not hold what `expected` says."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{where}: expected an object, got {actual!r:.80}"]
+        out: list[str] = []
+        for key, value in expected.items():
+            if key.startswith("_"):
+                continue
+            if key not in actual:
+                out.append(f"{where}.{key}: missing")
+            else:
+                out.extend(mismatches(value, actual[key], f"{where}.{key}"))
+        return out
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return [f"{where}: expected a list, got {actual!r:.80}"]
+        if len(expected) != len(actual):
+            return [f"{where}: expected {len(expected)} items, got {len(actual)}"]
+        return [
+            m
+            for i, (e, a) in enumerate(zip(expected, actual, strict=True))
+            for m in mismatches(e, a, f"{where}[{i}]")
+        ]
+    return [] if expected == actual else [f"{where}: expected {expected!r}, got {actual!r}"]
+
+
+def test_there_are_fixture_pairs() -> None:
+    assert len(PAIRS) >= 40
+    for pair in PAIRS:
+        assert pair.with_name(pair.name.replace(".expected.json", ".txt")).exists(), pair
+
+
+@pytest.mark.parametrize("expected_path", PAIRS, ids=lambda p: f"{p.parent.name}/{p.name.split('.')[0]}")
+def test_fixture(expected_path: Path) -> None:
+    source = expected_path.with_name(expected_path.name.replace(".expected.json", ".txt"))
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    actual = to_jsonable(parse_file(source))
+    problems = mismatches(expected, actual)
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_mismatches_reports_differences() -> None:
+    assert mismatches({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2, "c": 3}], "d": 4}) == []
+    assert mismatches({"a": 1}, {"a": 2}) == ["$.a: expected 1, got 2"]
+    assert mismatches([1], [1, 2]) == ["$: expected 1 items, got 2"]
+    assert mismatches({"x": 1}, {}) == ["$.x: missing"]
+    assert mismatches({"_note": "ignored"}, {}) == []

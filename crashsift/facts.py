@@ -21,21 +21,29 @@ _EVENT = re.compile(
     r"\s+\((?:first|second|!!! second)",
     re.I | re.M,
 )
-_KERNEL_TEXT = re.compile(
-    r"^\s*(?:\d+:\s*)?l?kd>|Kernel Version|Kernel base =|Kernel (?:Summary|Bitmap|Complete) Dump|Mini Kernel Dump",
-    re.I | re.M,
+# Literal markers, searched with `str.find` (whole-text regexes cost more than the parsing).
+_KERNEL_MARKS = ("kd>", "kernel version", "kernel base =", "kernel summary dump", "kernel bitmap dump",
+                 "kernel complete dump", "mini kernel dump")
+_USER_MARKS = ("user mini dump", "full memory user mini dump")
+_USER_PROMPT = re.compile(r":\d{3}(?::\w+)?>")
+_ARCH_MARKS = (
+    ("arm64", ("ARM 64-bit", "AArch64", ":arm64>", ":ARM64>", "KiArm64")),
+    ("x86", (":x86>", "x86 compatible", "Free x86")),
+    ("x64", ("Free x64", "rax=", "Child-SP", "X64_")),
+    ("x86", ("eax=", "ChildEBP")),
 )
-_USER_TEXT = re.compile(r"^\s*(?:\d+:)?\d+:\d{3}(?::\w+)?>|User Mini Dump|Full memory user mini dump", re.M)
-_ARCH_TEXT = [
-    (
-        "arm64",
-        re.compile(
-            r"ARM 64-bit|AArch64|arm64fre|^\s*x(?:[0-9]|1[0-9]|2[0-8])=[0-9a-f]{16}\b|:arm64>", re.I | re.M
-        ),
-    ),
-    ("x86", re.compile(r"^\s*\d+:\d{3}:x86>|x86 compatible|Free x86|^\s*eax=[0-9a-f]{8}\s+ebx=", re.M)),
-    ("x64", re.compile(r"Free x64|amd64fre|^\s*rax=[0-9a-f]{16}\b", re.M)),
-]
+# The target's build lab (not the debugger's own, which ANALYSIS_VERSION also names `amd64fre`)
+_BUILD_LAB = re.compile(r"(?:build lab|Built by):[^\n]*?(amd64|x86|arm64)fre", re.I)
+_BUILD_ARCH = {"amd64": "x64", "x86": "x86", "arm64": "arm64"}
+# A 32-bit process under WoW64: the crash is in x86 code even when the dump is 64-bit
+_WOW64_MARKS = ("SysWOW64", "wow64cpu!")
+_HEX64 = re.compile(r"[0-9a-f]{8}`[0-9a-f]{8}")
+_ARG1 = re.compile(r"Arg1: ([0-9a-fA-F]+)")
+KERNEL_MODULES = frozenset({"nt", "ntoskrnl", "ntkrnlmp", "ntkrnlpa", "ntkrpamp", "hal", "halmacpi", "win32k",
+                            "win32kbase", "win32kfull", "fltmgr", "ntfs", "tcpip", "ndis", "storport", "ks"})
+USER_MODULES = frozenset({"ntdll", "kernel32", "kernelbase", "ucrtbase", "msvcrt", "user32", "combase",
+                          "rpcrt4", "ole32", "vcruntime140", "msvcp140", "clr", "coreclr", "wow64"})
+_ARM64_REGISTERS = re.compile(r"(?:^|\s)(?:lr|x0)=[0-9a-f]{16}", re.M)
 _BUCKET_ARCH = {"X64_": "x64", "ARM64_": "arm64", "X86_": "x86", "AMD64_": "x64"}
 _CAUSED_BY = re.compile(r"^(?P<image>\S+)\s*\(\s*(?P<symbol>[^)]*?)\s*\)")
 BUGCHECK_FRAMES = ("KeBugCheckEx", "KeBugCheck2", "KeBugCheck", "KiBugCheckDispatch")
@@ -197,27 +205,46 @@ def _mode(rep: Report, analyses: list[Any], text: str) -> str | None:
         return "kernel"
     if "Exception Analysis" in banners:
         return "user"
-    kernel, user = _KERNEL_TEXT.search(text), _USER_TEXT.search(text)
-    if kernel or user:
-        return "kernel" if kernel and (not user or kernel.start() < user.start()) else "user"
+    lower = text.lower()
+    kernel = min((i for m in _KERNEL_MARKS if (i := lower.find(m)) >= 0), default=-1)
+    prompt = _USER_PROMPT.search(text)
+    found = [i for m in _USER_MARKS if (i := lower.find(m)) >= 0] + ([prompt.start()] if prompt else [])
+    user = min(found, default=-1)
+    if kernel >= 0 or user >= 0:
+        return "kernel" if kernel >= 0 and (user < 0 or kernel < user) else "user"
     if rep.exception is not None:
         return "user"
-    return _mode_from_frames(_frames(rep))
+    return _mode_from_frames(list(_frames(rep)))
 
 
-def _mode_from_frames(frames: Iterable[Frame]) -> str | None:
-    values = [v for f in frames for v in (hex_value(f.ret_addr), hex_value(f.address)) if v]
-    if not values:
-        return None
-    if all(v >= 0xFFFF800000000000 for v in values):
+def _mode_from_frames(frames: list[Frame]) -> str | None:
+    """Kernel when a kernel module or a kernel address is on the stack (a kernel stack may end in
+    user frames after the system call), user when only user modules are."""
+    modules = {f.module.lower() for f in frames if f.module}
+    if modules & KERNEL_MODULES:
         return "kernel"
+    values = [v for f in frames for v in (hex_value(f.ret_addr), hex_value(f.address)) if v]
+    if values and all(v >= 0xFFFF800000000000 for v in values):
+        return "kernel"
+    if modules & USER_MODULES:
+        return "user"
     return None
 
 
 def _arch(rep: Report, text: str) -> str | None:
-    for arch, pattern in _ARCH_TEXT:
-        if pattern.search(text):
+    if ("lr=" in text or "x0=" in text) and _ARM64_REGISTERS.search(text):
+        return "arm64"
+    if rep.mode == "user" and any(m in text for m in _WOW64_MARKS):
+        return "x86"
+    if "fre" in text and (m := _BUILD_LAB.search(text)):
+        return _BUILD_ARCH[m.group(1).lower()]
+    for arch, marks in _ARCH_MARKS:
+        if any(m in text for m in marks):
             return arch
+    if _HEX64.search(text):
+        return "x64"
+    if m := _ARG1.search(text):
+        return "x64" if len(m.group(1)) == 16 else "x86" if len(m.group(1)) == 8 else None
     bucket = rep.failure_bucket_id or ""
     for prefix, arch in _BUCKET_ARCH.items():
         if bucket.upper().startswith(prefix):

@@ -15,7 +15,6 @@ join or strip is worse than a missed one.
 
 from __future__ import annotations
 
-import bisect
 import html
 import itertools
 import re
@@ -256,9 +255,9 @@ def _strip_inline_backtick(p: _Paste) -> None:
         return
     p.texts[first] = t[1:]
     p.note("inline-code", p.nos[first])
-    last = max(i for i, t in enumerate(p.texts) if t.strip())
-    t = p.texts[last].rstrip()
-    if t.endswith("`") and not t.endswith("``") and last != first:
+    last = max(i for i, t in enumerate(p.texts) if t.strip() or i == first)
+    t = p.texts[last]
+    if last != first and t.endswith("`") and not t.endswith("``"):
         p.texts[last] = t[:-1]
         p.note("inline-code", p.nos[last])
 
@@ -330,7 +329,11 @@ _UNINDENTED = re.compile(
     r"|System Uptime|Windows .* Version |Use !analyze|[er](?:ax|ip)=|cs="
     r"|(?:\d+(?:\.\d+)?: ?)?kd ?>|\d+:\d+(?::\w+)?> )"
 )
-_KEY_VALUE = re.compile(r"\s*(?:Key\s*:|Value:|\+0x)")
+
+
+_UNINDENTED_LINE = re.compile(r"\n\S")
+# A run of lines indented by 4 spaces or a tab, after the newline before it.
+_INDENTED_RUN = re.compile(r"\n((?:(?: {4}|\t)[^\n]*\n)+)")
 
 
 def _indent_of(t: str) -> str:
@@ -368,30 +371,37 @@ def _strip_indentation(p: _Paste, text: str) -> None:
     `!irp`'s deeper `Args:` lines keep their own indentation relative to the rest)."""
     if "\n    " not in text and "\n\t" not in text and not text.startswith(("    ", "\t")):
         return
-    common = _common_indent(p.texts)
-    if _is_code_indent(common):
-        k = len(common)
-        count = sum(1 for t in p.texts if t)
-        p.texts = [t[k:] for t in p.texts]
-        nonblank = [no for no, t in zip(p.nos, p.texts, strict=True) if t]
-        p.note("indented-code", nonblank[0], nonblank[-1], count, _describe(common))
-    texts = p.texts
+    if not _UNINDENTED_LINE.search("\n" + text):
+        common = _common_indent(p.texts)
+        if _is_code_indent(common):
+            k = len(common)
+            count = sum(1 for t in p.texts if t)
+            p.texts = [t[k:] for t in p.texts]
+            nonblank = [no for no, t in zip(p.nos, p.texts, strict=True) if t]
+            p.note("indented-code", nonblank[0], nonblank[-1], count, _describe(common))
+            text = "\n".join(p.texts)
+    texts, n = p.texts, len(p.texts)
+    runs = _INDENTED_RUN.finditer("\n" + text + "\n")
     blocks: list[tuple[int, int, str, bool]] = []
-    i, n = 0, len(texts)
-    while i < n:
-        if not texts[i]:
-            i += 1
+    line, last = -1, 0
+    for m in runs:
+        line += m.string.count("\n", last, m.start() + 1)
+        last = m.start() + 1
+        i, j = line, line + m.group(1).count("\n")
+        if (i and texts[i - 1]) or (j < n and texts[j]):
             continue
-        j = i
-        while j < n and texts[j]:
-            j += 1
         indent = _common_indent(texts[i:j])
-        marked = any(_indent_of(t) == indent and _UNINDENTED.match(t, len(indent)) for t in texts[i:j])
+        k = len(indent)
+        marked = any(not t[k : k + 1].isspace() and _UNINDENTED.match(t, k) for t in texts[i:j])
         blocks.append((i, j, indent, marked and _is_code_indent(indent)))
-        i = j
     proven = min((ind for *_, ind, marked in blocks if marked), key=len, default="")
     run: list[int] = []
+    end = 0
     for i, j, indent, marked in blocks:
+        if run and any(texts[end:i]):
+            p.note("indented-code", run[0], run[1], run[2], _describe(proven))
+            run = []
+        end = j
         strip = indent if marked else proven if proven and indent.startswith(proven) else ""
         if strip:
             texts[i:j] = [t[len(strip) :] for t in texts[i:j]]
@@ -526,24 +536,22 @@ _JOIN_HINT = re.compile(
 )
 
 
-def _line_ends(texts: list[str]) -> list[int]:
-    """Offset just past each line's newline in `"\\n" + "\\n".join(texts) + "\\n"`, minus one: the
-    line a match starting at offset `pos` (at its leading newline) is `bisect_right(ends, pos)`."""
-    return list(itertools.accumulate(map((1).__add__, map(len, texts))))
+def _line_indices(text: str, pattern: re.Pattern[str]) -> list[int]:
+    """Index of the line each match of `pattern` starts on, in `text` = `"\\n" + "\\n".join(lines)`
+    (so a match at a line's leading newline is on that line)."""
+    out: list[int] = []
+    line, last = -1, 0
+    for m in pattern.finditer(text):
+        line += text.count("\n", last, m.start() + 1)
+        last = m.start() + 1
+        out.append(line)
+    return out
 
 
 def _join_candidates(texts: list[str]) -> list[int]:
     """Indices of lines a join may start at (see `_JOIN_HINT`)."""
-    text = "\n" + "\n".join(texts) + "\n"
-    hits = [m.start() for m in _JOIN_HINT.finditer(text)]
-    if not hits:
-        return []
-    ends = _line_ends(texts)
-    out: list[int] = []
-    for pos in hits:
-        i = bisect.bisect_right(ends, pos)
-        out += (i - 1, i)
-    return out
+    hits = _line_indices("\n" + "\n".join(texts) + "\n", _JOIN_HINT)
+    return [i + d for i in hits for d in (-1, 0)]
 
 
 def _join_wrapped(p: _Paste) -> None:
@@ -628,6 +636,6 @@ def repair(text: str) -> Repaired:
     _strip_inline_backtick(p)
     inside = _strip_fences(p, norm)
     _unescape_markdown(p, norm, inside)
-    _strip_indentation(p, p.joined() if len(p.events) != before else norm)
+    _strip_indentation(p, p.joined())
     _join_wrapped(p)
     return Repaired(list(map(Line._make, zip(p.nos, p.texts, strict=True))), _aggregate(p.events))

@@ -67,10 +67,18 @@ _POOL = re.compile(
 )
 _EXPR = re.compile(r"^Evaluate expression:")
 _PROSE_WORD = re.compile(r"[A-Za-z][a-z'’]+")
+_PERSONAL = re.compile(r"\b(?:I|I'm|I've|we|We|my|My|our|Our|let's|Let's|you|You)\b")
 _NOT_PROSE = re.compile(
-    r"^\s*(?:WARNING|ERROR|NOTE|\*\*\*|Unable to|Failed to|Could not|Symbol|Loading|Use |Probably caused"
-    r"|BugCheck|Followup|Arg\d|Arguments|Debugging Details|Key\s*:|Value:|The |An? |This |Some |Type )"
+    r"^\s*(?:WARNING|ERROR|NOTE|\*|Unable to|Failed to|Could not|Symbol|Loading|Use |Probably caused"
+    r"|BugCheck|Followup|Arg\d|Arguments|Debugging Details|Key\s*:|Value:|First chance|This exception"
+    r"|Setting context|NTSD|Attempt to|Break instruction|Access violation|Driver Verifier|Error String"
+    r"|A fatal system error|Debugger |Connected to|For analysis|Type |Implicit |GetContextState"
+    r"|Unknown bugcheck)"
 )
+_STAR_ROW = re.compile(r"^\s*\*+(?:\s+\*)?\s*$")
+_DASHES = re.compile(r"^\s*-{3,}\s*$")
+# `kb                        start with a stack trace`: a note typed after the command (docs, notes)
+_COMMAND_NOTE = re.compile(r"\s{3,}(?=\[|[A-Za-z]+\s+[A-Za-z]+)")
 
 
 @dataclass(slots=True)
@@ -98,8 +106,13 @@ class Segment:
 
 
 def family_of(command: str) -> str:
-    """The command family a typed command belongs to, or `unknown`."""
-    cmd = command.strip()
+    """The command family a typed command belongs to, or `unknown`. In a `;` chain such as
+    `.process /r /p …; .thread …; kb` the one command with a known family decides."""
+    known = {f for part in command.split(";") if (f := _family_of_one(part.strip())) != "unknown"}
+    return known.pop() if len(known) == 1 else "unknown"
+
+
+def _family_of_one(cmd: str) -> str:
     for pattern, family in FAMILIES:
         if pattern.search(cmd):
             return family
@@ -112,7 +125,7 @@ def match_prompt(text: str) -> tuple[str, int | None] | None:
     if m:
         head = text.split(":", 1)[0].strip()
         proc = int(head) if head.isdigit() and "kd" in text.split(">", 1)[0].lower() else None
-        return m.group("cmd").strip(), proc
+        return _COMMAND_NOTE.split(m.group("cmd").strip(), 1)[0], proc
     m = _SHORT_PROMPT.match(text)
     if m and family_of(m.group("cmd")) != "unknown":
         return m.group("cmd").strip(), None
@@ -125,7 +138,9 @@ def is_prose(text: str) -> bool:
     if len(stripped) < 25 or _NOT_PROSE.match(stripped) or "=" in stripped or "`" in stripped:
         return False
     words = _PROSE_WORD.findall(stripped)
-    return len(words) >= 5 and sum(map(len, words)) >= 0.6 * len(stripped.replace(" ", ""))
+    if len(words) < 6 or sum(map(len, words)) < 0.6 * len(stripped.replace(" ", "")):
+        return False
+    return len(words) >= 12 or _PERSONAL.search(stripped) is not None
 
 
 def line_kind(text: str) -> str | None:
@@ -158,20 +173,44 @@ def line_kind(text: str) -> str | None:
 
 
 _STRONG_KINDS = {"analyze", "header-start", "stack", "disasm", "registers", "dt", "pool", "prose"}
+# Families whose output crashsift reads whole; other commands' output may contain analyze
+# output or a stack (`!thread`, a cdb script's `!analyze -v; k`) that is found by content.
+_READ_WHOLE = {"analyze", "stack", "bugcheck", "exr"}
+_EMBEDDED_STARTS = {"analyze-banner", "stack-header"}
 
 
-def _other_output(kind: str, text: str) -> bool:
-    """After a blank line: prose, or output that plainly belongs to another command family
-    (a known family's output does not change shape after a blank line)."""
-    seen = line_kind(text)
-    if seen == "prose":
+def _kind_at(lines: list[Line], i: int) -> str | None:
+    """`line_kind` with the context one line lacks: a star row opens the analyze banner when a
+    banner title follows within four lines; a stack header is told from a frame."""
+    text = lines[i].text
+    if _STAR_ROW.match(text):
+        ahead = (ln.text for ln in lines[i + 1 : i + 5])
+        return "analyze-banner" if any(analyze.is_analyze_start(t) for t in ahead) else None
+    kind = line_kind(text)
+    if kind == "stack" and stack.is_stack_header(text):
+        return "stack-header"
+    if kind == "analyze" and not _FIELD.match(text):
+        return "analyze-banner"
+    return kind
+
+
+def _base(kind: str | None) -> str | None:
+    return {"analyze-banner": "analyze", "stack-header": "stack", "header-start": "header"}.get(kind, kind)
+
+
+def _other_output(seg: Segment, kind: str | None, blank_before: bool) -> bool:
+    """Does a line of this kind end the output of `seg`? Prose after a blank line does; so does
+    output that plainly belongs to another family (a family's output keeps its shape), and
+    analyze output or a stack header inside a command crashsift does not read whole."""
+    if seg.kind == "analyze":
+        return False  # its own output holds registers, disassembly, frames and long descriptions
+    if seg.kind not in _READ_WHOLE and kind in _EMBEDDED_STARTS:
         return True
-    return kind != "unknown" and seen in _STRONG_KINDS and seen != kind
-
-
-def _analyze_ends(text: str) -> bool:
-    """`Followup: MachineOwner` closes `!analyze -v` output; what follows is another block."""
-    return text.startswith("Followup:")
+    if not blank_before:
+        return False
+    if kind == "prose":
+        return True
+    return seg.kind != "unknown" and _base(kind) in _STRONG_KINDS and _base(kind) != seg.kind
 
 
 def segment(lines: list[Line]) -> list[Segment]:
@@ -184,40 +223,43 @@ def segment(lines: list[Line]) -> list[Segment]:
             command, proc = prompt
             kind = family_of(command) if command else "unknown"
             seg = Segment(kind, command, [], lines[i].no, proc, lines[i].text)
-            i = _take_output(lines, i + 1, seg, out)
+            out.append(seg)
+            i = _take_output(lines, i + 1, seg)
         else:
             i = _take_content(lines, i, out)
     return out
 
 
-def _take_output(lines: list[Line], i: int, seg: Segment, out: list[Segment]) -> int:
-    """Output of a prompted command: up to the next prompt, prose paragraph or analyze end."""
-    out.append(seg)
+def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
+    """Output of a command: up to the next prompt, or another block's start (see
+    `_other_output`); analyze output ends after `Followup:` and its dashes."""
     blank_before = False
+    followup = False
     while i < len(lines):
         text = lines[i].text
-        if match_prompt(text) is not None:
-            break
         if not text.strip():
             blank_before = True
             i += 1
             continue
-        if blank_before and seg.lines and seg.kind != "analyze" and _other_output(seg.kind, text):
+        if match_prompt(text) is not None:
             break
-        if seg.kind == "analyze" and seg.lines and _HEADER_START.match(text):
+        if followup and not _DASHES.match(text):
+            break
+        kind = _kind_at(lines, i)
+        if seg.lines and (_other_output(seg, kind, blank_before) or kind == "header-start"):
             break
         seg.lines.append(lines[i])
         blank_before = False
         i += 1
-        if seg.kind == "analyze" and _analyze_ends(text):
-            break
+        if seg.kind == "analyze" and text.startswith("Followup:"):
+            followup = True
     return i
 
 
 _CONTENT_JOINS: dict[str, set[str | None]] = {
     # which line kinds may continue a block found by content (None: a line nothing recognises)
-    "header": {"header", "header-start", None},
-    "stack": {"stack", None},
+    "header": {"header", None},
+    "stack": {"stack"},
     "disasm": {"disasm"},
     "registers": {"registers", "disasm", None},
     "dt": {"dt", None},
@@ -235,30 +277,34 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
         i += 1
     if i >= n:
         return i
-    kind = line_kind(lines[i].text) or "unknown"
-    if kind == "header-start":
-        kind = "header"
+    kind = _base(_kind_at(lines, i)) or "unknown"
     if kind == "analyze":
-        seg = Segment("analyze", None)
-        return _take_output(lines, i, seg, out)
+        seg = Segment("analyze", None, [lines[i]])
+        out.append(seg)
+        return _take_output(lines, i + 1, seg)
     seg = Segment(kind, None, [lines[i]])
     out.append(seg)
     i += 1
     joins = _CONTENT_JOINS[kind]
     while i < n:
-        text = lines[i].text
-        if not text.strip():
+        if not lines[i].text.strip():
             i += 1
             continue
-        if match_prompt(text) is not None:
+        if match_prompt(lines[i].text) is not None:
             break
-        nxt = line_kind(text)
-        if nxt not in joins or (kind == "header" and nxt == "header-start" and _has_loaded(seg)):
+        nxt = _kind_at(lines, i)
+        if _base(nxt) not in joins or _starts_again(seg, nxt, lines[i].text):
             break
         seg.lines.append(lines[i])
         i += 1
     return i
 
 
-def _has_loaded(seg: Segment) -> bool:
-    return any(_HEADER_START.match(line.text) for line in seg.lines)
+def _starts_again(seg: Segment, kind: str | None, text: str) -> bool:
+    """A second stack header starts a second stack; a second debugger banner, or a second
+    `Loading Dump File`, a second header."""
+    if kind == "stack-header":
+        return len(seg.lines) > 1 or not stack.is_stack_header(seg.lines[0].text)
+    if kind == "header-start" and (m := _HEADER_START.match(text)):
+        return any(line.text.startswith(m.group(0)) for line in seg.lines)
+    return False

@@ -59,6 +59,11 @@ def test_empty_input() -> None:
     assert repair("").repairs == []
 
 
+def test_lone_backtick() -> None:
+    # Found by the property test: a paste that is only the inline-code backtick.
+    assert repair("`").lines == [Line(1, "")]
+
+
 # --- characters ---------------------------------------------------------------------------------
 
 

@@ -24,7 +24,8 @@ Record schema
     ``context_lines``        register dump lines of CONTEXT / TRAP_FRAME (echoed dot-commands,
                              NOTE lines and "Resetting default scope" left out)
     ``faulting_instruction`` disassembly line of FAULTING_IP, else the one standing alone in the
-                             Debugging Details, else the one of IP_IN_PAGED_CODE
+                             Debugging Details, else the one of IP_IN_PAGED_CODE, else the last
+                             one of the CONTEXT / TRAP_FRAME dump (less its "ds:…=…" note)
     ``exception_code``       "0xc0000005": EXCEPTION_CODE, EXCEPTION_CODE_STR, the analysis code
                              of a "don't match" line, ExceptionCode in EXCEPTION_RECORD,
                              ERROR_CODE, Failure.Exception.Code, FAILURE_EXCEPTION_CODE
@@ -45,7 +46,13 @@ How a block is read
    call overhead dominates lark's cost); a line the batch cannot take is retried alone.
 3. A small state machine (head, arguments, details, tail) decides where each text line belongs:
    description, an argument's wrapped description, the open field's value, a stack standing
-   alone, or a disassembly line standing alone.
+   alone, or a disassembly line standing alone. A field takes the lines that follow it; after a
+   blank line only a header still waiting for its value (``STACK_TEXT:``, ``FAULTING_IP:``) or a
+   stack goes on. Lines after ``Followup:`` are not analysis output (one diagnostic).
+4. The derived values (codes, faulting instruction, exception) are computed from the fields.
+
+Debugger messages (``*** WARNING``, ``ERROR:``, ``PEB is paged out``, ``TRIAGER:`` …) become
+diagnostics, once each; symbol-loading lines, ``SYMSRV`` tracing and help boxes are ignored.
 """
 
 from __future__ import annotations
@@ -155,7 +162,6 @@ _DISASM_RE = re.compile(
     r"[0-9a-fA-F]{8}(?:`[0-9a-fA-F]{8})?\s+(?:[0-9a-fA-F]{2})+\s+(?![0-9a-fA-F]{8}\b)[a-z]{2,}"
 )
 _FRAME_RE = re.compile(r"[0-9a-fA-F]{8}(?:`[0-9a-fA-F]{8})?\s+[0-9a-fA-F]{8}(?:`[0-9a-fA-F]{8})?\s")
-_BARE_NAME_RE = re.compile(r"[A-Z][A-Z0-9_]+$")
 
 
 class _Item(NamedTuple):
@@ -257,10 +263,6 @@ _SHAPE_CACHE: dict[str, _Shape | None] = {}
 _SHAPE_CACHE_MAX = 8192
 
 
-def _parser() -> Lark:
-    return load("analyze")
-
-
 _WHOLE_LINES = frozenset({"FIELD_LINE", "KEY_LINE", "VALUE_LINE"})
 
 
@@ -299,20 +301,23 @@ def _parse_shapes(texts: list[str]) -> list[_Shape | None]:
     A line the batch cannot take (the pre-check let through something the grammar refuses)
     is retried alone and comes back None.
     """
-    todo = list(dict.fromkeys(t for t in texts if t not in _SHAPE_CACHE))
+    known = {t: _SHAPE_CACHE[t] for t in texts if t in _SHAPE_CACHE}
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
     if todo:
-        if len(_SHAPE_CACHE) + len(todo) > _SHAPE_CACHE_MAX:
-            _SHAPE_CACHE.clear()
-        parser = _parser()
+        parser = load("analyze")
         try:
             shapes: list[_Shape | None] = list(_shapes_of(parser.parse("\n".join(todo) + "\n").children))
         except LarkError:
             shapes = [_parse_one(parser, t) for t in todo]
+        known.update(zip(todo, shapes, strict=True))
+        if len(_SHAPE_CACHE) + len(todo) > _SHAPE_CACHE_MAX:
+            _SHAPE_CACHE.clear()
         _SHAPE_CACHE.update(zip(todo, shapes, strict=True))
-    return [_SHAPE_CACHE[t] for t in texts]
+    return [known[t] for t in texts]
 
 
 def _parse_one(parser: Lark, text: str) -> _Shape | None:
+    """One structural line alone (after a failed batch); None when the grammar refuses it."""
     try:
         return _shapes_of(parser.parse(text + "\n").children)[0]
     except (LarkError, IndexError):
@@ -348,6 +353,7 @@ class _Open:
 
 
 _HEAD, _ARGS, _DETAILS, _TAIL = range(4)
+_JOINED_MIN = 100  # a line at least this long, one number short of the next: a joined wrap
 
 
 @dataclass(slots=True)
@@ -363,6 +369,7 @@ class _Found:
     details_seen: bool = False
     standalone_disasm: str | None = None
     mismatch: str | None = None
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # KEY_VALUES_STRING pairs
 
 
 class _Reader:
@@ -381,15 +388,19 @@ class _Reader:
         self.key: tuple[str, int] | None = None
         self.tail: list[int] = []
         self.messages: set[str] = set()
+        self.last = max((i for i, it in enumerate(items) if it.kind != BLANK), default=-1)
 
     def read(self) -> None:
         """Walk the items once, filling `rec` (raw parts), `found` and `diags`."""
         blank = False
+        prev: Line | None = None
         for idx in range(self._skip_preamble(), len(self.items)):
             it = self.items[idx]
             if it.kind == BLANK:
                 blank = True
                 continue
+            blank = blank or (prev is not None and _gap_is_blank(prev, it.line))
+            prev = it.line
             if self.state == _TAIL and it.kind not in (NOISE, MESSAGE):
                 self.tail.append(it.line.no)
                 continue
@@ -398,7 +409,7 @@ class _Reader:
                 blank = False
         if self.key is not None:
             self._diag(self.key[1], f"Key without Value (paste cut?): {self.key[0]}")
-            _store_unique(self.rec.key_values, self.key[0], "")
+            self.found.pairs.append((self.key[0], ""))
         if self.tail:
             self._diag(
                 self.tail[0], f"{len(self.tail)} line(s) after the end of the !analyze output not read"
@@ -423,14 +434,10 @@ class _Reader:
             if kind == TEXT and not blank and it.indent > 0:
                 return
             self.sink = False
-        if kind == STRUCT:
-            shape = self.shapes.get(idx)
-            if shape is None:
-                self._diag(it.line.no, f"not read by the analyze grammar: {it.text[:80]}")
-                self._text(it, blank)
-            else:
-                self._struct(idx, it, shape, blank)
-        elif kind == TEXT:
+        shape = self.shapes.get(idx) if kind == STRUCT else None
+        if shape is not None:
+            self._struct(idx, it, shape, blank)
+        elif kind in (STRUCT, TEXT):  # a line the grammar refused is plain text
             self._text(it, blank)
         elif kind == TITLE:
             self._title(it)
@@ -499,7 +506,7 @@ class _Reader:
                 self._diag(it.line.no, "a second bug check header: the rest is another analysis, not read")
                 self.state = _TAIL
             return
-        if k == "bare_name" and self._is_last(idx):
+        if k == "bare_name" and idx == self.last:
             self._diag(it.line.no, f"paste cut at field name {it.text!r}")
         elif k == "bare_name" and in_head and self._next_shape(idx) == "bare_code":
             self.rec.bugcheck_name = parts[0]
@@ -514,9 +521,6 @@ class _Reader:
                 shape = self.shapes.get(j)
                 return shape.kind if shape else None
         return None
-
-    def _is_last(self, idx: int) -> bool:
-        return all(it.kind == BLANK for it in self.items[idx + 1 :])
 
     def _arg(self, it: _Item, parts: tuple[str, ...]) -> None:
         if self.state == _DETAILS and self.rec.args:
@@ -537,12 +541,12 @@ class _Reader:
         if kind == "key":
             if self.key is not None:
                 self._diag(self.key[1], f"Key without Value: {self.key[0]}")
-                _store_unique(self.rec.key_values, self.key[0], "")
+                self.found.pairs.append((self.key[0], ""))
             self.key = (text, it.line.no)
         elif self.key is None:
             self._diag(it.line.no, f"Value without Key: {text[:60]}")
         else:
-            _store_unique(self.rec.key_values, self.key[0], text)
+            self.found.pairs.append((self.key[0], text))
             self.key = None
 
     def _bugcheck_summary(self, it: _Item, parts: tuple[str, ...]) -> None:
@@ -569,7 +573,9 @@ class _Reader:
 
     def _text(self, it: _Item, blank: bool) -> None:
         """Free text: description, wrapped argument text, field value, or a line standing alone."""
-        if self.state == _HEAD:
+        if self.state == _HEAD and self.found.summary_seen:
+            self.tail.append(it.line.no)  # text after the summary lines is not the summary's
+        elif self.state == _HEAD:
             self.found.description.append(it)
         elif self.state == _ARGS and self.arg_open and not blank:
             arg = self.rec.args[-1]
@@ -581,13 +587,13 @@ class _Reader:
 
     def _claims(self, it: _Item, blank: bool) -> bool:
         """Does the open field take this text line? After a blank line only a header still
-        waiting for its value, or a stack (a disassembly line there stands alone)."""
+        waiting for its value, or a stack; a stack takes any line but a disassembly line."""
         cur = self.current
         if cur is None:
             return False
-        if not blank:
-            return True
-        return cur.waiting or (cur.is_stack and not _DISASM_RE.match(it.text))
+        if cur.is_stack:  # a disassembly line is never a frame (FOLLOWUP_IP without its header)
+            return not _DISASM_RE.match(it.text)
+        return not blank or cur.waiting
 
     def _standalone(self, it: _Item) -> None:
         """A text line after a blank line that no field claims: disassembly, lost stack, unread."""
@@ -620,15 +626,29 @@ class _Reader:
         self.diags.append(Diagnostic(line, message))
 
 
-def _store_unique(target: dict[str, str], name: str, value: str) -> None:
-    """Keep the first `name`; later ones become name#2, name#3 …"""
-    if name not in target:
-        target[name] = value
-        return
-    n = 2
-    while f"{name}#{n}" in target:
-        n += 1
-    target[f"{name}#{n}"] = value
+def _gap_is_blank(prev: Line, line: Line) -> bool:
+    """Were blank lines dropped between `prev` and `line` (segmentation may leave them out)?
+
+    A gap in the line numbers is blank lines, except a single missing number after a long
+    line: that is more likely a wrapped line that paste repair joined to `prev`.
+    """
+    missing = line.no - prev.no - 1
+    return missing > 1 or (missing == 1 and len(prev.text) <= _JOINED_MIN)
+
+
+def _unique_dict(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Pairs to a dict keeping every pair: a repeated name becomes name#2, name#3 …"""
+    out: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for name, value in pairs:
+        n = seen.get(name, 0) + 1
+        key = name if n == 1 else f"{name}#{n}"
+        while key in out:  # a literal "NAME#2" field met before the second NAME
+            n += 1
+            key = f"{name}#{n}"
+        seen[name] = n
+        out[key] = value
+    return out
 
 
 def _unindent(text: str, width: int) -> str:
@@ -676,10 +696,9 @@ def _first_open(found: _Found, name: str) -> _Open | None:
 
 
 def _fill_fields(rec: AnalyzeRecord, found: _Found) -> None:
-    """fields, stack_lines and context_lines from the fields as read."""
-    for op in found.opened:
-        if op.name is not None:
-            _store_unique(rec.fields, op.name, op.value())
+    """fields, key_values, stack_lines and context_lines from what was read."""
+    rec.fields = _unique_dict((op.name, op.value()) for op in found.opened if op.name is not None)
+    rec.key_values = _unique_dict(found.pairs)
     stack = _first_open(found, "STACK_TEXT") or next((op for op in found.opened if op.name is None), None)
     rec.stack_lines = list(stack.lines) if stack else []
     rec.context_lines = [
@@ -773,7 +792,11 @@ def _exception_address(rec: AnalyzeRecord) -> str | None:
 def _derive(rec: AnalyzeRecord, found: _Found, diags: list[Diagnostic]) -> None:
     """Fill the record's derived values from what the state machine collected."""
     _fill_fields(rec, found)
-    rec.description = _dedent_join(found.description)
+    if rec.banner or found.name_code or rec.bugcheck_name or rec.args:
+        rec.description = _dedent_join(found.description)
+    elif found.description:  # no banner, name line or argument: not a bug check description
+        first = found.description[0].line.no
+        diags.append(Diagnostic(first, f"{len(found.description)} line(s) before the analysis not read"))
     rec.summary = found.summary_seen and not (rec.bugcheck_name or found.details_seen or rec.args)
     if not rec.args:
         rec.args = _args_from_fields(rec, found) or found.summary_args

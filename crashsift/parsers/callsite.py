@@ -41,6 +41,8 @@ _ELIDED_TAIL = re.compile(r"\s+\.\.\.$")
 _OFFSET = re.compile(r"\+(?P<hex>(?:0[xX])?[0-9a-fA-F`]+)$")
 _ADDRESS = re.compile(r"(?:0[xX][0-9a-fA-F`]+|[0-9a-fA-F]{8}(?:`?[0-9a-fA-F]{8})?)")
 _PARTIAL_HEX = re.compile(r"[0-9a-fA-F`]+")
+# The common case, `mod!Func+0x12` with a plain name, read in one step.
+_SIMPLE = re.compile(r"(?P<mod>[\w.@$-]+)!(?P<func>[\w$@:~]+)(?:\+(?P<off>(?:0[xX])?[0-9a-fA-F]+))?")
 _PARAMS = re.compile(r"(?P<name>.*?)\((?P<params>[^()]*(?:=|\bvoid\b)[^()]*)\)$", re.S)
 
 
@@ -62,6 +64,11 @@ class CallSite:
 def parse_call_site(text: str) -> CallSite:
     """Split a call site such as ``nt!KiPageFault+0x16e [x.c @ 12]``; never raises."""
     site = CallSite()
+    simple = _SIMPLE.fullmatch(text.strip())
+    if simple and not simple.group("mod").startswith("Unloaded_"):
+        site.module, site.function = simple.group("mod"), simple.group("func")
+        site.offset = hex_str(simple.group("off"))
+        return site
     rest = _peel_annotations(text.strip().replace("0×", "0x"), site)
     _read_symbol(rest, site)
     return site

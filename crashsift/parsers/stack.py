@@ -17,8 +17,9 @@ Record (`StackRecord`):
 
 Lines that are not frames (debugger warnings, ``<snip…>`` and ``...`` elisions, blank lines
 between frames, text glued before the header) become diagnostics. A frame wrapped over several
-lines (kP parameters, a call site or FPO data on the next line) is joined back into one frame.
-A frame whose end is missing is kept as read, with a ``frame cut off`` diagnostic.
+lines (kP parameters, a call site or FPO data on the next line, a symbol cut mid-token) is
+joined back into one frame. A frame cut off after its call site started is kept as read, with a
+``frame cut off`` diagnostic; one cut before its call site is left out, with a diagnostic.
 
 Frame lines are parsed with the ``stack.lark`` grammar, the whole block in one call; when that
 fails, line by line, so one odd line costs only itself.
@@ -29,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lark import Tree
+from lark import Lark, Tree
 from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
@@ -51,7 +52,6 @@ _HEADER_WORDS = (
     ("child_sp", re.compile(r"ChildEBP|Child-SP|FramePtr")),
     ("ret_addr", re.compile(r"Ret")),
     ("args", re.compile(r"Args to Child|Param")),
-    ("call_site", re.compile(r".")),
     ("source", re.compile(r"\bSource\b")),
 )
 # A line laid out like a frame: [index [size]] then two hex columns, a column and ':', an
@@ -171,8 +171,9 @@ def _last_text_index(lines: list[Line]) -> int:
 
 
 def _header_columns(header: str) -> set[str]:
-    """Column names a header line announces (a call site column is always there)."""
-    return {name for name, word in _HEADER_WORDS if word.search(header)}
+    """Column names a header line announces; x86 `k` headers do not name the call site
+    column (``ChildEBP RetAddr``) but it is always there."""
+    return {"call_site"} | {name for name, word in _HEADER_WORDS if word.search(header)}
 
 
 def _continues(previous: str, text: str) -> bool:
@@ -226,7 +227,7 @@ def _parse_entries(
     ]
 
 
-def _parse_one(parser, entry: _Entry, diagnostics: list[Diagnostic]) -> Tree | None:
+def _parse_one(parser: Lark, entry: _Entry, diagnostics: list[Diagnostic]) -> Tree | None:
     """One entry on its own; a diagnostic instead of a frame when even that fails."""
     try:
         return parser.parse(entry.text).children[0]

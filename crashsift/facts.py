@@ -16,14 +16,25 @@ from crashsift.hexutil import hex_str, hex_value
 from crashsift.model import Bugcheck, Diagnostic, ExceptionInfo, Frame, Report
 
 _DUMP_OPEN = re.compile(r"^(?:Microsoft \(R\) Windows Debugger|Loading Dump File)")
+_FATAL = re.compile(
+    r"\*\*\* Fatal System Error: (?P<code>0x[0-9a-fA-F]+)\s*\((?P<args>[0-9a-fA-Fx,\s]*)\)", re.M
+)
+BREAKPOINT = "0x80000003"
 _EVENT = re.compile(
     r"^\s*(?:\([0-9a-f]+\.[0-9a-f]+\):\s+)?(?P<text>[A-Z][\w .-]*?)\s+-\s+code\s+(?P<code>[0-9a-f]{8})"
     r"\s+\((?:first|second|!!! second)",
     re.I | re.M,
 )
 # Literal markers, searched with `str.find` (whole-text regexes cost more than the parsing).
-_KERNEL_MARKS = ("kd>", "kernel version", "kernel base =", "kernel summary dump", "kernel bitmap dump",
-                 "kernel complete dump", "mini kernel dump")
+_KERNEL_MARKS = (
+    "kd>",
+    "kernel version",
+    "kernel base =",
+    "kernel summary dump",
+    "kernel bitmap dump",
+    "kernel complete dump",
+    "mini kernel dump",
+)
 _USER_MARKS = ("user mini dump", "full memory user mini dump")
 _USER_PROMPT = re.compile(r":\d{3}(?::\w+)?>")
 _ARCH_MARKS = (
@@ -39,10 +50,44 @@ _BUILD_ARCH = {"amd64": "x64", "x86": "x86", "arm64": "arm64"}
 _WOW64_MARKS = ("SysWOW64", "wow64cpu!")
 _HEX64 = re.compile(r"[0-9a-f]{8}`[0-9a-f]{8}")
 _ARG1 = re.compile(r"Arg1: ([0-9a-fA-F]+)")
-KERNEL_MODULES = frozenset({"nt", "ntoskrnl", "ntkrnlmp", "ntkrnlpa", "ntkrpamp", "hal", "halmacpi", "win32k",
-                            "win32kbase", "win32kfull", "fltmgr", "ntfs", "tcpip", "ndis", "storport", "ks"})
-USER_MODULES = frozenset({"ntdll", "kernel32", "kernelbase", "ucrtbase", "msvcrt", "user32", "combase",
-                          "rpcrt4", "ole32", "vcruntime140", "msvcp140", "clr", "coreclr", "wow64"})
+KERNEL_MODULES = frozenset(
+    {
+        "nt",
+        "ntoskrnl",
+        "ntkrnlmp",
+        "ntkrnlpa",
+        "ntkrpamp",
+        "hal",
+        "halmacpi",
+        "win32k",
+        "win32kbase",
+        "win32kfull",
+        "fltmgr",
+        "ntfs",
+        "tcpip",
+        "ndis",
+        "storport",
+        "ks",
+    }
+)
+USER_MODULES = frozenset(
+    {
+        "ntdll",
+        "kernel32",
+        "kernelbase",
+        "ucrtbase",
+        "msvcrt",
+        "user32",
+        "combase",
+        "rpcrt4",
+        "ole32",
+        "vcruntime140",
+        "msvcp140",
+        "clr",
+        "coreclr",
+        "wow64",
+    }
+)
 _ARM64_REGISTERS = re.compile(r"(?:^|\s)(?:lr|x0)=[0-9a-f]{16}", re.M)
 _BUCKET_ARCH = {"X64_": "x64", "ARM64_": "arm64", "X86_": "x86", "AMD64_": "x64"}
 _CAUSED_BY = re.compile(r"^(?P<image>\S+)\s*\(\s*(?P<symbol>[^)]*?)\s*\)")
@@ -110,8 +155,17 @@ def fill(rep: Report, text: str) -> Report:
         rep.image_name = rep.image_name or m.group("image")
         if "!" in m.group("symbol"):
             rep.symbol_name = rep.symbol_name or m.group("symbol")
-    rep.bugcheck = _bugcheck(rep, full)
+    rep.bugcheck = _bugcheck(rep, full, text)
     rep.exception = _exception(full, [b.record for b in rep.blocks if b.kind == "exr"], text)
+    if rep.bugcheck and rep.exception and rep.exception.code == BREAKPOINT:
+        rep.diagnostics.append(
+            Diagnostic(
+                None,
+                "breakpoint exception 0x80000003 taken as the debugger's break-in "
+                "on the bug check, not as the crash's exception",
+            )
+        )
+        rep.exception = None
     rep.mode = _mode(rep, analyses, text)
     rep.arch = _arch(rep, text)
     return rep
@@ -125,7 +179,7 @@ def _first(fields: dict[str, str], *names: str) -> str | None:
     return None
 
 
-def _bugcheck(rep: Report, analyses: list[Any]) -> Bugcheck | None:
+def _bugcheck(rep: Report, analyses: list[Any], text: str) -> Bugcheck | None:
     code = name = None
     args: list[str] = []
     for a in analyses:
@@ -135,6 +189,9 @@ def _bugcheck(rep: Report, analyses: list[Any]) -> Bugcheck | None:
     shown = next((b.record for b in rep.blocks if b.kind == "bugcheck" and b.record.code), None)
     if code is None and shown is not None:
         code, args = shown.code, args or shown.args
+    if code is None and "Fatal System Error" in text and (m := _FATAL.search(text)):
+        code = hex_str(m.group("code"))
+        args = args or [v for a in m.group("args").split(",") if (v := hex_str(a))]
     if code is None:
         code = hex_str(_first(rep.fields, "BUGCHECK_CODE", "Bugcheck.Code", "BUGCHECK_CODE_STR"))
     if not args:

@@ -52,8 +52,16 @@ _HEADER_LINE = re.compile(
     r"Machine Name:|Kernel base =|Debug session time|System Uptime|Process Uptime|Loading (?:Kernel|User) "
     r"Symbols|Loading unloaded module list|\.{4,}\s*$|For analysis of this file|Bugcheck code|"
     r"Connected to|Symbol Path validation|Response +Time|\*+ Path validation|\*+ Symbol Path|Deferred +|"
-    r"OK +|Unable to load image|\*\*\* WARNING: Unable to verify|ModLoad:|Page heap:|CommandLine:|"
+    r"OK +|Unable to load image|ModLoad:|Page heap:|CommandLine:|"
     r"Starting directory:|Path validation summary)"
+)
+# The current event a debugger shows when it stops: a stored exception, a first-chance
+# exception, a break-in, a fatal system error (then registers and the instruction).
+_EVENT = re.compile(
+    r"^\s*(?:This dump file has|The stored exception information|\([0-9a-f]+\.[0-9a-f]+\):\s|"
+    r"[A-Z][\w ]+ - code [0-9a-f]{8} \(|First chance exceptions are reported|"
+    r"This exception may be expected|\*\*\* Fatal System Error|Break-in sent|Driver Verifier:|Error String |"
+    r"A fatal system error has occurred|Debugger entered on first try)"
 )
 _FIELD = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*:(?:\s|$)|^(?:CONTEXT|TRIAGER|FAULTING_IP)\s*:")
 _DISASM = re.compile(r"^[0-9a-f]{8}(?:`[0-9a-f]{8})?\s+[0-9a-f]{2,}\s+[a-z]{2,}", re.I)
@@ -66,7 +74,6 @@ _POOL = re.compile(
     r"^(?:Pool page [0-9a-f`]+ region is|\*?\s*[0-9a-f`]{8,}\s+size:\s+[0-9a-f]+\s+previous size)"
 )
 _EXPR = re.compile(r"^Evaluate expression:")
-_PROSE_WORD = re.compile(r"[A-Za-z][a-z'’]+")
 _PERSONAL = re.compile(r"\b(?:I|I'm|I've|we|We|my|My|our|Our|let's|Let's|you|You)\b")
 _NOT_PROSE = re.compile(
     r"^\s*(?:WARNING|ERROR|NOTE|\*|Unable to|Failed to|Could not|Symbol|Loading|Use |Probably caused"
@@ -137,8 +144,9 @@ def is_prose(text: str) -> bool:
     stripped = text.strip()
     if len(stripped) < 25 or _NOT_PROSE.match(stripped) or "=" in stripped or "`" in stripped:
         return False
-    words = _PROSE_WORD.findall(stripped)
-    if len(words) < 6 or sum(map(len, words)) < 0.6 * len(stripped.replace(" ", "")):
+    tokens = stripped.split()
+    words = [w for t in tokens if (w := t.strip(".,;:!?()\"'“”’-")).isalpha()]
+    if len(words) < 6 or len(words) < 0.75 * len(tokens):
         return False
     return len(words) >= 12 or _PERSONAL.search(stripped) is not None
 
@@ -153,6 +161,8 @@ def line_kind(text: str) -> str | None:
         return "header-start"
     if _HEADER_LINE.match(text):
         return "header"
+    if _EVENT.match(text):
+        return "event"
     if stack.is_stack_header(text) or stack.is_frame_line(text):
         return "stack"
     if _FIELD.match(text):
@@ -199,14 +209,10 @@ def _base(kind: str | None) -> str | None:
 
 
 def _other_output(seg: Segment, kind: str | None, blank_before: bool) -> bool:
-    """Does a line of this kind end the output of `seg`? Prose after a blank line does; so does
-    output that plainly belongs to another family (a family's output keeps its shape), and
-    analyze output or a stack header inside a command crashsift does not read whole."""
-    if seg.kind == "analyze":
-        return False  # its own output holds registers, disassembly, frames and long descriptions
-    if seg.kind not in _READ_WHOLE and kind in _EMBEDDED_STARTS:
-        return True
-    if not blank_before:
+    """After a blank line, does a line of this kind end the output of `seg`? Prose does; so does
+    output that plainly belongs to another family (a family's output keeps its shape)."""
+    if seg.kind == "analyze" or not blank_before:
+        return False  # analyze output holds registers, disassembly, frames and long descriptions
         return False
     if kind == "prose":
         return True
@@ -246,6 +252,8 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
         if followup and not _DASHES.match(text):
             break
         kind = _kind_at(lines, i)
+        if seg.kind not in _READ_WHOLE and kind in _EMBEDDED_STARTS:
+            break
         if seg.lines and (_other_output(seg, kind, blank_before) or kind == "header-start"):
             break
         seg.lines.append(lines[i])
@@ -262,6 +270,7 @@ _CONTENT_JOINS: dict[str, set[str | None]] = {
     "stack": {"stack"},
     "disasm": {"disasm"},
     "registers": {"registers", "disasm", None},
+    "event": {"event", "registers", "disasm", None},
     "dt": {"dt", None},
     "pool": {"pool", None},
     "expr": set(),
@@ -295,6 +304,8 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
         nxt = _kind_at(lines, i)
         if _base(nxt) not in joins or _starts_again(seg, nxt, lines[i].text):
             break
+        if kind in ("registers", "event") and nxt == "disasm" and _DISASM.match(seg.lines[-1].text):
+            break  # the current instruction is shown once; more disassembly is another command's
         seg.lines.append(lines[i])
         i += 1
     return i

@@ -63,6 +63,8 @@ def parse_text(text: str, path: str | None = None, strict: bool = False) -> list
     repaired = repair(text)
     lines, cut = _bounded(repaired.lines)
     blocks = [_parse_segment(seg) for seg in segment(lines)]
+    for pb in blocks:
+        pb.block.end_line = repaired.ends.get(pb.block.end_line, pb.block.end_line)
     reports = [facts.fill(rep, text) for rep, text in _group(blocks, path)]
     for rep in reports:
         rep.repairs = [

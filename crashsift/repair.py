@@ -27,10 +27,12 @@ __all__ = ["Repaired", "repair"]
 
 @dataclass(slots=True)
 class Repaired:
-    """Repaired lines (each with its original line number) and what was changed."""
+    """Repaired lines (each with its original line number) and what was changed. `ends` maps
+    the number of a line that rejoins wrapped pieces to the number of its last piece."""
 
     lines: list[Line]
     repairs: list[Repair] = field(default_factory=list)
+    ends: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -41,6 +43,7 @@ class _Paste:
     nos: list[int]
     raw: list[str]
     events: list[tuple[str, int, int, int, str]] = field(default_factory=list)
+    ends: dict[int, int] = field(default_factory=dict)
 
     def note(self, kind: str, first: int, last: int | None = None, count: int = 1, detail: str = "") -> None:
         """Record a change of `kind` over original lines `first`..`last`, `count` times."""
@@ -582,6 +585,7 @@ def _join_wrapped(p: _Paste) -> None:
             j += skip
             cur = cur.rstrip() + sep + (texts[j].lstrip() if sep else texts[j])
             p.note("wrapped-line", nos[i], nos[j], detail=why)
+            p.ends[nos[i]] = nos[j]
             j += 1
         texts[i] = cur
     if consumed:
@@ -638,4 +642,4 @@ def repair(text: str) -> Repaired:
     _unescape_markdown(p, norm, inside)
     _strip_indentation(p, p.joined())
     _join_wrapped(p)
-    return Repaired(list(map(Line._make, zip(p.nos, p.texts, strict=True))), _aggregate(p.events))
+    return Repaired(list(map(Line._make, zip(p.nos, p.texts, strict=True))), _aggregate(p.events), p.ends)

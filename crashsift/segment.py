@@ -60,7 +60,8 @@ _HEADER_LINE = re.compile(
 _EVENT = re.compile(
     r"^\s*(?:This dump file has|The stored exception information|\([0-9a-f]+\.[0-9a-f]+\):\s|"
     r"[A-Z][\w ]+ - code [0-9a-f]{8} \(|First chance exceptions are reported|"
-    r"This exception may be expected|\*\*\* Fatal System Error|Break-in sent|Driver Verifier:|Error String |"
+    r"This exception may be expected|\*\*\* Fatal System Error|Break-in sent|Driver Verifier:|"
+    r"Error String |NTSD: |"
     r"A fatal system error has occurred|Debugger entered on first try)"
 )
 _FIELD = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*:(?:\s|$)|^(?:CONTEXT|TRIAGER|FAULTING_IP)\s*:")
@@ -74,6 +75,14 @@ _POOL = re.compile(
     r"^(?:Pool page [0-9a-f`]+ region is|\*?\s*[0-9a-f`]{8,}\s+size:\s+[0-9a-f]+\s+previous size)"
 )
 _EXPR = re.compile(r"^Evaluate expression:")
+_EXR = re.compile(
+    r"^\s*(?:ExceptionAddress|ExceptionCode|ExceptionFlags|NumberParameters|Parameter\[\d+\]"
+    r"|Chained Record)\s*:"
+    r"|^Exception Record @|^Attempt to (?:read|write|execute)"
+)
+# An extension command standing alone without its prompt (`!process`): a command echoed or
+# pasted without its prompt, which starts its own output
+_ECHO = re.compile(r"^![A-Za-z][\w.]*(?:\s+\S+)*\s*$")
 _PERSONAL = re.compile(r"\b(?:I|I'm|I've|we|We|my|My|our|Our|let's|Let's|you|You)\b")
 _NOT_PROSE = re.compile(
     r"^\s*(?:WARNING|ERROR|NOTE|\*|Unable to|Failed to|Could not|Symbol|Loading|Use |Probably caused"
@@ -177,12 +186,27 @@ def line_kind(text: str) -> str | None:
         return "pool"
     if _EXPR.match(text):
         return "expr"
+    if _EXR.match(text):
+        return "exr"
+    if text.startswith("!") and _ECHO.match(text):
+        return "echo"
     if is_prose(text):
         return "prose"
     return None
 
 
-_STRONG_KINDS = {"analyze", "header-start", "stack", "disasm", "registers", "dt", "pool", "prose"}
+_STRONG_KINDS = {
+    "analyze",
+    "header-start",
+    "stack",
+    "disasm",
+    "registers",
+    "dt",
+    "pool",
+    "prose",
+    "echo",
+    "exr",
+}
 # Families whose output crashsift reads whole; other commands' output may contain analyze
 # output or a stack (`!thread`, a cdb script's `!analyze -v; k`) that is found by content.
 _READ_WHOLE = {"analyze", "stack", "bugcheck", "exr"}
@@ -249,8 +273,8 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
             continue
         if match_prompt(text) is not None:
             break
-        if followup and not _DASHES.match(text):
-            break
+        if followup and not (_DASHES.match(text) or text.lstrip().startswith("***")):
+            break  # after `Followup:` analyze prints only dashes and `*** …` notes
         kind = _kind_at(lines, i)
         if seg.kind not in _READ_WHOLE and kind in _EMBEDDED_STARTS:
             break
@@ -274,8 +298,10 @@ _CONTENT_JOINS: dict[str, set[str | None]] = {
     "dt": {"dt", None},
     "pool": {"pool", None},
     "expr": set(),
+    "exr": {"exr"},
     "prose": {"prose", None},
     "unknown": {None},
+    "echo": {None, "stack", "registers", "disasm", "dt"},
 }
 
 
@@ -295,6 +321,8 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
     out.append(seg)
     i += 1
     joins = _CONTENT_JOINS[kind]
+    if kind == "echo":
+        seg.kind = family_of(lines[i - 1].text)
     while i < n:
         if not lines[i].text.strip():
             i += 1

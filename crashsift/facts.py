@@ -269,9 +269,13 @@ def _mode(rep: Report, analyses: list[Any], text: str) -> str | None:
     user = min(found, default=-1)
     if kernel >= 0 or user >= 0:
         return "kernel" if kernel >= 0 and (user < 0 or kernel < user) else "user"
-    if rep.exception is not None:
-        return "user"
-    return _mode_from_frames(list(_frames(rep)))
+    from_frames = _mode_from_frames(list(_frames(rep)))
+    if from_frames == "kernel":
+        return from_frames
+    address = hex_value(rep.exception.address) if rep.exception else None
+    if address is not None and address >= 0xFFFF800000000000:
+        return "kernel"
+    return "user" if rep.exception is not None else from_frames
 
 
 def _mode_from_frames(frames: list[Frame]) -> str | None:

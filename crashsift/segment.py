@@ -210,26 +210,27 @@ _STRONG_KINDS = {
 # Families whose output crashsift reads whole; other commands' output may contain analyze
 # output or a stack (`!thread`, a cdb script's `!analyze -v; k`) that is found by content.
 _READ_WHOLE = {"analyze", "stack", "bugcheck", "exr"}
-_EMBEDDED_STARTS = {"analyze-banner", "stack-header"}
+_EMBEDDED_STARTS = {"analyze-start", "stack-header"}
 
 
 def _kind_at(lines: list[Line], i: int) -> str | None:
     """`line_kind` with the context one line lacks: a star row opens the analyze banner when a
-    banner title follows within four lines; a stack header is told from a frame."""
+    banner title follows within four lines; a stack header is told from a frame; analyze output
+    starts at its banner, summary or name line, or at STACK_TEXT (which nothing else prints)."""
     text = lines[i].text
     if _STAR_ROW.match(text):
         ahead = (ln.text for ln in lines[i + 1 : i + 5])
-        return "analyze-banner" if any(analyze.is_analyze_start(t) for t in ahead) else None
+        return "analyze-start" if any(analyze.is_analyze_start(t) for t in ahead) else None
     kind = line_kind(text)
     if kind == "stack" and stack.is_stack_header(text):
         return "stack-header"
-    if kind == "analyze" and not _FIELD.match(text):
-        return "analyze-banner"
+    if kind == "analyze" and (not _FIELD.match(text) or text.startswith("STACK_TEXT")):
+        return "analyze-start"
     return kind
 
 
 def _base(kind: str | None) -> str | None:
-    return {"analyze-banner": "analyze", "stack-header": "stack", "header-start": "header"}.get(kind, kind)
+    return {"analyze-start": "analyze", "stack-header": "stack", "header-start": "header"}.get(kind, kind)
 
 
 def _other_output(seg: Segment, kind: str | None, blank_before: bool) -> bool:
@@ -265,6 +266,7 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
     `_other_output`); analyze output ends after `Followup:` and its dashes."""
     blank_before = False
     followup = False
+    summary_end = seg.kind == "analyze" and any(ln.text.startswith("Probably caused by") for ln in seg.lines)
     while i < len(lines):
         text = lines[i].text
         if not text.strip():
@@ -278,6 +280,8 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
         kind = _kind_at(lines, i)
         if seg.kind not in _READ_WHOLE and kind in _EMBEDDED_STARTS:
             break
+        if summary_end and _base(kind) == "stack":
+            break  # frames after `Probably caused by` are a stack pasted after the summary
         if seg.lines and (_other_output(seg, kind, blank_before) or kind == "header-start"):
             break
         seg.lines.append(lines[i])
@@ -285,6 +289,7 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
         i += 1
         if seg.kind == "analyze" and text.startswith("Followup:"):
             followup = True
+        summary_end = summary_end or (seg.kind == "analyze" and text.startswith("Probably caused by"))
     return i
 
 

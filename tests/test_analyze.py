@@ -997,7 +997,8 @@ def test_single_field_line() -> None:
 def test_exception_code_mismatch() -> None:
     rec, messages = _read(MISMATCH_152[1:])  # line 1 is the prompt
     assert rec.banner == "Exception Analysis"
-    assert rec.exception_code == "0xc0000374"
+    # the .exr -1 record's code is what the process raised; the analysis' code stays in a message
+    assert rec.exception_code == "0xc0000005"
     assert "exception code of the analysis 0xc0000374 differs from .exr -1 0xc0000005" in messages
     assert rec.key_values["AV.Type"] == "Read"
 

@@ -26,9 +26,10 @@ Record schema
     ``faulting_instruction`` disassembly line of FAULTING_IP, else the one standing alone in the
                              Debugging Details, else the one of IP_IN_PAGED_CODE, else the last
                              one of the CONTEXT / TRAP_FRAME dump (less its "ds:…=…" note)
-    ``exception_code``       "0xc0000005": EXCEPTION_CODE, EXCEPTION_CODE_STR, the analysis code
-                             of a "don't match" line, ExceptionCode in EXCEPTION_RECORD,
-                             ERROR_CODE, Failure.Exception.Code, FAILURE_EXCEPTION_CODE
+    ``exception_code``       "0xc0000005": the `.exr -1` code of a "don't match" line (what was
+                             raised), EXCEPTION_CODE, EXCEPTION_CODE_STR, ExceptionCode in
+                             EXCEPTION_RECORD, ERROR_CODE, Failure.Exception.Code,
+                             FAILURE_EXCEPTION_CODE
     ``exception_address``    "0x…" from ExceptionAddress (else Failure.Exception.IP.Address)
     ``probably_caused_by``   "fltmgr.sys ( fltmgr!TreeUnlinkMulti+51 )"
     ``summary``              True for the short summary (BugCheck/Probably caused by) with no
@@ -562,7 +563,7 @@ class _Reader:
             self._message(it)
             return
         analysis, exr = hex_str(m.group(1)), hex_str(m.group(2))
-        self.found.mismatch = analysis
+        self.found.mismatch = exr  # the code the process raised; the analysis' own is kept below
         self._diag(it.line.no, f"exception code of the analysis {analysis} differs from .exr -1 {exr}")
 
     def _elision(self, it: _Item, blank: bool) -> None:
@@ -767,13 +768,14 @@ def _faulting_instruction(found: _Found) -> str | None:
 
 
 def _exception_code(rec: AnalyzeRecord, found: _Found) -> str | None:
-    """The analysis' exception code, from the most specific source present."""
+    """The exception code, from the most specific source present. Where WinDbg says the
+    analysis' code and the `.exr -1` record's differ, the record's: it is what was raised."""
     f = rec.fields
     exr = _EXR_CODE_RE.search(f.get("EXCEPTION_RECORD", ""))
     sources = (
+        found.mismatch,
         _status_code(f.get("EXCEPTION_CODE")),
         _status_code(f.get("EXCEPTION_CODE_STR")),
-        found.mismatch,
         _status_code(exr.group(1)) if exr else None,
         _status_code(f.get("ERROR_CODE")),
         _status_code(rec.key_values.get("Failure.Exception.Code")),

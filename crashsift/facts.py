@@ -157,6 +157,8 @@ def fill(rep: Report, text: str) -> Report:
             rep.symbol_name = rep.symbol_name or m.group("symbol")
     rep.bugcheck = _bugcheck(rep, full, text)
     rep.exception = _exception(full, [b.record for b in rep.blocks if b.kind == "exr"], text)
+    if rep.exception is None and rep.bugcheck is None:
+        rep.exception = _code_from_raise_exception(rep)
     if rep.bugcheck and rep.exception and rep.exception.code == BREAKPOINT:
         rep.diagnostics.append(
             Diagnostic(
@@ -219,6 +221,21 @@ def _bugcheck(rep: Report, analyses: list[Any], text: str) -> Bugcheck | None:
     return Bugcheck(code, name, args)
 
 
+def _code_from_raise_exception(rep: Report) -> ExceptionInfo | None:
+    """RaiseException(code, …): the low 32 bits of its frame's first argument are the exception
+    code (x64 home space may hold garbage above them). Used only when nothing else names it."""
+    for frame in _frames(rep):
+        if frame.function == "RaiseException" and frame.args:
+            value = hex_value(frame.args[0])
+            name = codes.exception_name(value & 0xFFFFFFFF) if value is not None else None
+            if name:
+                code = hex_str(value & 0xFFFFFFFF)
+                rep.diagnostics.append(Diagnostic(
+                    frame.line, f"exception code {code} read from the first argument of {frame.call_site}"))
+                return ExceptionInfo(code, name, None)
+    return None
+
+
 def _code_from_kebugcheckex(rep: Report) -> str | None:
     """KeBugCheckEx(code, …): its frame's first argument is the bug check code, in x86 `kb` output
     and in x64 home space alike. Used only when nothing else names the code."""
@@ -247,11 +264,20 @@ def _exception(analyses: list[Any], records: list[Any], text: str) -> ExceptionI
     for r in records:
         if r.code:
             return ExceptionInfo(r.code, codes.exception_name(r.code) or r.code_text, r.address)
-    m = _EVENT.search(text)
-    if m:
+    events = list(_EVENT.finditer(text)) if " - code " in text else []
+    if events:
+        m = _crash_event(events)
         code = hex_str(m.group("code"))
         return ExceptionInfo(code, codes.exception_name(code) or m.group("text"), None)
     return None
+
+
+def _crash_event(events: list[re.Match[str]]) -> re.Match[str]:
+    """The event that is the crash: a second-chance exception, else the last exception that is
+    not a breakpoint (a debugger's initial break comes first), else the first event."""
+    second = [m for m in events if "second" in m.group(0)]
+    real = [m for m in events if m.group("code").lower() != "80000003"]
+    return (second or real[-1:] or events)[0]
 
 
 def _mode(rep: Report, analyses: list[Any], text: str) -> str | None:

@@ -65,6 +65,7 @@ _EVENT = re.compile(
     r"A fatal system error has occurred|Debugger entered on first try)"
 )
 _FIELD = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*:(?:\s|$)|^(?:CONTEXT|TRIAGER|FAULTING_IP)\s*:")
+_KEY_VALUE = re.compile(r"^\s+Key\s*: \S")  # KEY_VALUES_STRING pairs of the newest !analyze
 _DISASM = re.compile(r"^[0-9a-f]{8}(?:`[0-9a-f]{8})?\s+[0-9a-f]{2,}\s+[a-z]{2,}", re.I)
 _LABEL = re.compile(r"^[\w.$@?<>-]+![^\s]+:$")
 _REGISTERS = re.compile(
@@ -174,7 +175,7 @@ def line_kind(text: str) -> str | None:
         return "event"
     if stack.is_stack_header(text) or stack.is_frame_line(text):
         return "stack"
-    if _FIELD.match(text):
+    if _FIELD.match(text) or _KEY_VALUE.match(text):
         return "analyze"
     if _DISASM.match(text) or _LABEL.match(text):
         return "disasm"

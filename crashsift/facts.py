@@ -35,7 +35,7 @@ _KERNEL_MARKS = (
     "kernel complete dump",
     "mini kernel dump",
 )
-_USER_MARKS = ("user mini dump", "full memory user mini dump")
+_USER_MARKS = ("user mini dump", "full memory user mini dump", "(.ecxr)")
 _USER_PROMPT = re.compile(r":\d{3}(?::\w+)?>")
 _ARCH_MARKS = (
     ("arm64", ("ARM 64-bit", "AArch64", ":arm64>", ":ARM64>", "KiArm64")),
@@ -329,6 +329,8 @@ def _arch(rep: Report, text: str) -> str | None:
         if any(m in text for m in marks):
             return arch
     if _HEX64.search(text):
+        return "x64"
+    if rep.bugcheck and any((hex_value(a) or 0) > 0xFFFFFFFF for a in rep.bugcheck.args):
         return "x64"
     if m := _ARG1.search(text):
         return "x64" if len(m.group(1)) == 16 else "x86" if len(m.group(1)) == 8 else None

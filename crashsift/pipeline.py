@@ -117,7 +117,9 @@ def _parse_segment(seg: Segment) -> ParsedBlock:
     block = Block(seg.command, seg.kind, seg.start_line, seg.end_line, parsed.record)
     pb = ParsedBlock(seg, block, parsed, list(parsed.diagnostics))
     if seg.kind == "stack":
-        pb.stack = Stack("command" if seg.command else "content", seg.command, parsed.record.frames)
+        copied_window = parsed.record.columns[:2] == ["index", "call_site"]  # WinDbgX Stack window
+        origin = "command" if seg.command or copied_window else "content"
+        pb.stack = Stack(origin, seg.command, parsed.record.frames)
     elif seg.kind == "analyze" and parsed.record.stack_lines:
         frames = stack.parse(parsed.record.stack_lines)
         pb.diagnostics.extend(frames.diagnostics)
@@ -154,19 +156,23 @@ def _group(blocks: list[ParsedBlock], path: str | None) -> list[tuple[Report, st
             groups.append(current)
             if why:
                 current.report.diagnostics.append(Diagnostic(pb.block.start_line, f"new report: {why}"))
-        elif current.split_by_processor and (back := _earlier_on(groups, current, pb.segment.processor)):
+        elif current.split_by_processor and (back := _earlier_on(groups, current, pb.segment)):
             current = back
         current.members.append(pb)
         _add(current.report, pb)
     return [(g.report, _text(g.members)) for g in groups]
 
 
-def _earlier_on(groups: list[_Group], current: _Group, processor: int | None) -> _Group | None:
-    """The report before `current` whose prompts used `processor`, when `current` did not."""
-    if processor is None or processor in current.processors:
-        return None
+def _earlier_on(groups: list[_Group], current: _Group, seg: Segment) -> _Group | None:
+    """Where a block after a processor-split report goes: a report holds what was typed on its
+    processor; text without a prompt, or a prompt on the earlier crash's processor, goes back
+    to the earlier report (an article returns to its first crash)."""
     index = groups.index(current)
-    return next((g for g in reversed(groups[:index]) if processor in g.processors), None)
+    if index == 0 or seg.processor in current.processors:
+        return None
+    if seg.processor is None:
+        return groups[index - 1] if seg.prompt is None else None
+    return next((g for g in reversed(groups[:index]) if seg.processor in g.processors), None)
 
 
 def _text(members: list[ParsedBlock]) -> str:

@@ -65,6 +65,10 @@ _EVENT = re.compile(
     r"A fatal system error has occurred|Debugger entered on first try)"
 )
 _FIELD = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*:(?:\s|$)|^(?:CONTEXT|TRIAGER|FAULTING_IP)\s*:")
+# A Visual Studio call stack row (`python26.dll!1e006c6d()`): not WinDbg output
+_VS_FRAME = re.compile(r"^\W*[\w.-]+\.\w{2,4}!\S*\(")
+# The tail of a paste cut inside a frame's first column (`00a8f9`)
+_CUT_HEX = re.compile(r"^\s*[0-9a-f`]{1,16}\s*$")
 _KEY_VALUE = re.compile(r"^\s+Key\s*: \S")  # KEY_VALUES_STRING pairs of the newest !analyze
 _DISASM = re.compile(r"^[0-9a-f]{8}(?:`[0-9a-f]{8})?\s+[0-9a-f]{2,}\s+[a-z]{2,}", re.I)
 _LABEL = re.compile(r"^[\w.$@?<>-]+![^\s]+:$")
@@ -84,7 +88,11 @@ _EXR = re.compile(
 # An extension command standing alone without its prompt (`!process`): a command echoed or
 # pasted without its prompt, which starts its own output
 _ECHO = re.compile(r"^![A-Za-z][\w.]*(?:\s+\S+)*\s*$")
-_PERSONAL = re.compile(r"\b(?:I|I'm|I've|we|We|my|My|our|Our|let's|Let's|you|You)\b")
+_PERSONAL = re.compile(
+    r"\b(?:I|I'm|I've|we|We|my|My|our|Our|let's|Let's|you|You)\b"
+    r"|^(?:And|So|Thus|But|Now|However|Finally|Next|Hopefully|Oddly|Naturally|Unfortunately|Interestingly"
+    r"|Looking|Given)\b"
+)
 _NOT_PROSE = re.compile(
     r"^\s*(?:WARNING|ERROR|NOTE|\*|Unable to|Failed to|Could not|Symbol|Loading|Use |Probably caused"
     r"|BugCheck|Followup|Arg\d|Arguments|Debugging Details|Key\s*:|Value:|First chance|This exception"
@@ -92,7 +100,7 @@ _NOT_PROSE = re.compile(
     r"|A fatal system error|Debugger |Connected to|For analysis|Type |Implicit |GetContextState"
     r"|Unknown bugcheck)"
 )
-_STAR_ROW = re.compile(r"^\s*\*+(?:\s+\*)?\s*$")
+_STAR_ROW = re.compile(r"^\s*(?:•\s*)?\*+(?:\s+\*)?\s*$")
 _DASHES = re.compile(r"^\s*-{3,}\s*$")
 # `kb                        start with a stack trace`: a note typed after the command (docs, notes)
 _COMMAND_NOTE = re.compile(r"\s{3,}(?=\[|[A-Za-z]+\s+[A-Za-z]+)")
@@ -152,7 +160,9 @@ def match_prompt(text: str) -> tuple[str, int | None] | None:
 def is_prose(text: str) -> bool:
     """A sentence of natural language: several words, little hex, not a debugger message."""
     stripped = text.strip()
-    if len(stripped) < 25 or _NOT_PROSE.match(stripped) or "=" in stripped or "`" in stripped:
+    if sum(1 for ch in stripped if ch >= "\u2e80") >= 8:
+        return True  # a sentence in Chinese, Japanese or Korean
+    if len(stripped) < 20 or _NOT_PROSE.match(stripped) or "=" in stripped or "`" in stripped:
         return False
     tokens = stripped.split()
     words = [w for t in tokens if (w := t.strip(".,;:!?()\"'“”’-")).isalpha()]
@@ -173,7 +183,7 @@ def line_kind(text: str) -> str | None:
         return "header"
     if _EVENT.match(text):
         return "event"
-    if stack.is_stack_header(text) or stack.is_frame_line(text):
+    if stack.is_stack_header(text) or (stack.is_frame_line(text) and not _VS_FRAME.match(text)):
         return "stack"
     if _FIELD.match(text) or _KEY_VALUE.match(text):
         return "analyze"
@@ -211,7 +221,7 @@ _STRONG_KINDS = {
 # Families whose output crashsift reads whole; other commands' output may contain analyze
 # output or a stack (`!thread`, a cdb script's `!analyze -v; k`) that is found by content.
 _READ_WHOLE = {"analyze", "stack", "bugcheck", "exr"}
-_EMBEDDED_STARTS = {"analyze-start", "stack-header"}
+_STACK_KINDS = {"stack", "stack-header"}
 
 
 def _kind_at(lines: list[Line], i: int) -> str | None:
@@ -234,11 +244,11 @@ def _base(kind: str | None) -> str | None:
     return {"analyze-start": "analyze", "stack-header": "stack", "header-start": "header"}.get(kind, kind)
 
 
-def _other_output(seg: Segment, kind: str | None, blank_before: bool) -> bool:
+def _other_output(seg: Segment, kind: str | None) -> bool:
     """After a blank line, does a line of this kind end the output of `seg`? Prose does; so does
-    output that plainly belongs to another family (a family's output keeps its shape)."""
-    if seg.kind == "analyze" or not blank_before:
-        return False  # analyze output holds registers, disassembly, frames and long descriptions
+    output that plainly belongs to another family (a family's output keeps its shape). Analyze
+    output holds registers, disassembly, frames and long descriptions, so it never ends so."""
+    if seg.kind == "analyze":
         return False
     if kind == "prose":
         return True
@@ -264,10 +274,13 @@ def segment(lines: list[Line]) -> list[Segment]:
 
 def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
     """Output of a command: up to the next prompt, or another block's start (see
-    `_other_output`); analyze output ends after `Followup:` and its dashes."""
+    `_other_output`); analyze output ends after `Followup:` and its dashes. Lines are fully
+    classified only after a blank line: the other checks are cheap and run on every line."""
     blank_before = False
     followup = False
     summary_end = seg.kind == "analyze" and any(ln.text.startswith("Probably caused by") for ln in seg.lines)
+    read_whole = seg.kind in _READ_WHOLE
+    framed = False
     while i < len(lines):
         text = lines[i].text
         if not text.strip():
@@ -278,20 +291,36 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
             break
         if followup and not (_DASHES.match(text) or text.lstrip().startswith("***")):
             break  # after `Followup:` analyze prints only dashes and `*** …` notes
-        kind = _kind_at(lines, i)
-        if seg.kind not in _READ_WHOLE and kind in _EMBEDDED_STARTS:
+        if not read_whole and _starts_embedded(lines, i):
             break
-        if summary_end and _base(kind) == "stack":
+        if summary_end and (stack.is_frame_line(text) or stack.is_stack_header(text)):
             break  # frames after `Probably caused by` are a stack pasted after the summary
-        if seg.lines and (_other_output(seg, kind, blank_before) or kind == "header-start"):
+        if seg.lines and _HEADER_START.match(text):
             break
+        if seg.lines and blank_before and _other_output(seg, _kind_at(lines, i)):
+            break
+        if framed and blank_before and _kind_at(lines, i) not in _STACK_KINDS:
+            break  # once its frames began, a stack does not go on after a blank line with something else
         seg.lines.append(lines[i])
         blank_before = False
         i += 1
+        if seg.kind == "stack" and not framed:
+            framed = stack.is_frame_line(text) or stack.is_stack_header(text)
         if seg.kind == "analyze" and text.startswith("Followup:"):
             followup = True
         summary_end = summary_end or (seg.kind == "analyze" and text.startswith("Probably caused by"))
     return i
+
+
+def _starts_embedded(lines: list[Line], i: int) -> bool:
+    """Analyze output or a stack header, which start blocks of their own even inside the
+    output of a command crashsift does not read whole."""
+    text = lines[i].text
+    if _STAR_ROW.match(text):
+        return _kind_at(lines, i) == "analyze-start"
+    if analyze.is_analyze_start(text):
+        return not _FIELD.match(text) or text.startswith("STACK_TEXT")
+    return stack.is_stack_header(text)
 
 
 _CONTENT_JOINS: dict[str, set[str | None]] = {
@@ -336,6 +365,10 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
         if match_prompt(lines[i].text) is not None:
             break
         nxt = _kind_at(lines, i)
+        if kind == "stack" and nxt is None and _CUT_HEX.match(lines[i].text):
+            nxt = "stack"  # a paste cut inside the next frame's first column
+        if kind == "unknown" and nxt == "prose" and all(_is_texty(ln.text) for ln in seg.lines):
+            seg.kind, kind, joins = "prose", "prose", _CONTENT_JOINS["prose"]  # a title above prose
         if _base(nxt) not in joins or _starts_again(seg, nxt, lines[i].text):
             break
         if kind in ("registers", "event") and nxt == "disasm" and _DISASM.match(seg.lines[-1].text):
@@ -343,6 +376,13 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
         seg.lines.append(lines[i])
         i += 1
     return i
+
+
+def _is_texty(text: str) -> bool:
+    """Words and punctuation only, like a title or a heading: no debugger tokens."""
+    tokens = [t for t in text.split() if t.strip("#*")]  # markdown heading and emphasis marks
+    words = [t for t in tokens if t.strip(".,;:!?()\"'“”’-*").isalpha()]
+    return bool(words) and len(words) >= 0.6 * len(tokens) and not any(c in text for c in "`=!@\\")
 
 
 def _starts_again(seg: Segment, kind: str | None, text: str) -> bool:

@@ -146,6 +146,8 @@ def _family_of_one(cmd: str) -> str:
 
 def match_prompt(text: str) -> tuple[str, int | None] | None:
     """(command, processor) when `text` is a prompt line, else None."""
+    if ">" not in text:
+        return None
     m = _PROMPT.match(text)
     if m:
         head = text.split(":", 1)[0].strip()

@@ -260,8 +260,6 @@ class _Shape(NamedTuple):
     parts: tuple[str, ...]
 
 
-_SHAPE_CACHE: dict[str, _Shape | None] = {}
-_SHAPE_CACHE_MAX = 8192
 
 
 _WHOLE_LINES = frozenset({"FIELD_LINE", "KEY_LINE", "VALUE_LINE"})
@@ -297,23 +295,21 @@ def _shapes_of(children: Iterable[Tree | Token]) -> list[_Shape]:
 
 
 def _parse_shapes(texts: list[str]) -> list[_Shape | None]:
-    """Grammar shapes of structural lines: cached lines free, the rest in one lark call.
+    """Grammar shapes of structural lines, each distinct line once, in one lark call.
 
     A line the batch cannot take (the pre-check let through something the grammar refuses)
-    is retried alone and comes back None.
+    is retried alone and comes back None. Nothing is kept between calls, so throughput
+    figures measure parsing, not a cache warmed by repeated input.
     """
-    known = {t: _SHAPE_CACHE[t] for t in texts if t in _SHAPE_CACHE}
-    todo = [t for t in dict.fromkeys(texts) if t not in known]
-    if todo:
-        parser = load("analyze")
-        try:
-            shapes: list[_Shape | None] = list(_shapes_of(parser.parse("\n".join(todo) + "\n").children))
-        except LarkError:
-            shapes = [_parse_one(parser, t) for t in todo]
-        known.update(zip(todo, shapes, strict=True))
-        if len(_SHAPE_CACHE) + len(todo) > _SHAPE_CACHE_MAX:
-            _SHAPE_CACHE.clear()
-        _SHAPE_CACHE.update(zip(todo, shapes, strict=True))
+    todo = list(dict.fromkeys(texts))
+    if not todo:
+        return []
+    parser = load("analyze")
+    try:
+        shapes: list[_Shape | None] = list(_shapes_of(parser.parse("\n".join(todo) + "\n").children))
+    except LarkError:
+        shapes = [_parse_one(parser, t) for t in todo]
+    known = dict(zip(todo, shapes, strict=True))
     return [known[t] for t in texts]
 
 

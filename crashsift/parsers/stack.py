@@ -105,7 +105,7 @@ class _Entry:
 
 def is_stack_header(text: str) -> bool:
     """True for a k-family column header, even with other text glued in front of it."""
-    return _HEADER.search(text) is not None
+    return "Ret" in text and _HEADER.search(text) is not None  # every header names RetAddr/Return
 
 
 def is_frame_line(text: str) -> bool:

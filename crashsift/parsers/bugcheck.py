@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lark import Transformer
-from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
-from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import load
+from crashsift.model import Line, Parsed
+from crashsift.parsers.grammar import parse_each_line
 
 
 @dataclass(slots=True)
@@ -38,20 +37,11 @@ class _ToValues(Transformer):
 
 
 def parse(lines: list[Line]) -> Parsed[BugcheckRecord]:
+    read = parse_each_line("bugcheck", _ToValues(), lines, ".bugcheck output")
     record = BugcheckRecord()
-    diagnostics: list[Diagnostic] = []
-    parser = load("bugcheck")
-    for line in lines:
-        text = line.text.strip()
-        if not text:
-            continue
-        try:
-            what, values = _ToValues().transform(parser.parse(text))
-        except LarkError:
-            diagnostics.append(Diagnostic(line.no, f"not .bugcheck output: {text[:60]}"))
-            continue
+    for what, values in read.record:
         if what == "code":
             record.code = values[0]
         else:
             record.args = values
-    return Parsed(record, diagnostics)
+    return Parsed(record, read.diagnostics)

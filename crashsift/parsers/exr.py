@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lark import Token, Transformer
-from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
-from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import load
+from crashsift.model import Line, Parsed
+from crashsift.parsers.grammar import parse_each_line
 
 
 @dataclass(slots=True)
@@ -48,20 +47,11 @@ class _ToItem(Transformer):
 
 
 def parse(lines: list[Line]) -> Parsed[ExrRecord]:
+    read = parse_each_line("exr", _ToItem(), lines, "an exception record line")
     record = ExrRecord()
-    diagnostics: list[Diagnostic] = []
-    parser = load("exr")
-    for line in lines:
-        text = line.text.strip()
-        if not text:
-            continue
-        try:
-            name, value, note = _ToItem().transform(parser.parse(text))
-        except LarkError:
-            diagnostics.append(Diagnostic(line.no, f"not an exception record line: {text[:60]}"))
-            continue
+    for name, value, note in read.record:
         _store(record, name, value, note)
-    return Parsed(record, diagnostics)
+    return Parsed(record, read.diagnostics)
 
 
 def _store(record: ExrRecord, name: str, value: str | None, note: str | None) -> None:

@@ -18,9 +18,13 @@ import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import lark
-from lark import Lark
+from lark import Lark, Transformer
+from lark.exceptions import LarkError
+
+from crashsift.model import Diagnostic, Line, Parsed
 
 
 def grammar_text(name: str) -> str:
@@ -60,3 +64,21 @@ def load(name: str, start: str = "start", strict: bool = False) -> Lark:
         propagate_positions=False,
         cache=str(folder / f"{name}-{start}-{version}.lark") if folder else False,
     )
+
+
+def parse_each_line(name: str, transformer: Transformer, lines: list[Line], what: str) -> Parsed[list[Any]]:
+    """Parse every non-blank line alone with grammar `name` and `transformer`: the values
+    read, in order, and a diagnostic (`not {what}: …`) for each line the grammar refuses.
+    For the small command families whose output is a list of independent lines."""
+    parser = load(name)
+    values: list[Any] = []
+    diagnostics: list[Diagnostic] = []
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        try:
+            values.append(transformer.transform(parser.parse(text)))
+        except LarkError:
+            diagnostics.append(Diagnostic(line.no, f"not {what}: {text[:60]}"))
+    return Parsed(values, diagnostics)

@@ -46,8 +46,9 @@ _ARCH_MARKS = (
 # The target's build lab (not the debugger's own, which ANALYSIS_VERSION also names `amd64fre`)
 _BUILD_LAB = re.compile(r"(?:build lab|Built by):[^\n]*?(amd64|x86|arm64)fre", re.I)
 _BUILD_ARCH = {"amd64": "x64", "x86": "x86", "arm64": "arm64"}
-# A 32-bit process under WoW64: the crash is in x86 code even when the dump is 64-bit
-_WOW64_MARKS = ("SysWOW64", "wow64cpu!")
+# A 32-bit process under WoW64: the crash is in x86 code even when the dump is 64-bit, as
+# the WoW64 layer on the stack shows (32-bit modules merely loaded do not say which crashed)
+_WOW64_FRAME = "wow64cpu!"
 _HEX64 = re.compile(r"[0-9a-f]{8}`[0-9a-f]{8}")
 _ARG1 = re.compile(r"Arg1: ([0-9a-fA-F]+)")
 KERNEL_MODULES = frozenset(
@@ -321,7 +322,7 @@ def _mode_from_frames(frames: list[Frame]) -> str | None:
 def _arch(rep: Report, text: str) -> str | None:
     if ("lr=" in text or "x0=" in text) and _ARM64_REGISTERS.search(text):
         return "arm64"
-    if rep.mode == "user" and any(m in text for m in _WOW64_MARKS):
+    if rep.mode == "user" and _WOW64_FRAME in text:
         return "x86"
     if "fre" in text and (m := _BUILD_LAB.search(text)):
         return _BUILD_ARCH[m.group(1).lower()]

@@ -1,9 +1,13 @@
-"""Fixture pairs: each `corpus/<group>/<name>.txt` with a `<name>.expected.json` written by hand.
+"""Fixture pairs: each `corpus/<group>/<name>.txt` with expected output written by hand.
 
-An expected file is a JSON array with one object per report, holding the keys that were checked
-by reading the paste. Matching is by subset: every key given must match (lists must have the
-same length and match item by item); keys not given are not checked; keys starting with `_`
-are notes for people.
+`<name>.expected.json` is a JSON array with one object per report, holding the keys that were
+checked by reading the paste. `<name>.<family>.expected.json` is an object
+`{"kind": …, "blocks": [...]}` listing EVERY block of one command family in the paste, in
+order, each with the `start_line`, `command` and `record` keys that were checked — so one
+family's parser can be checked without touching another's fixture.
+
+Matching is by subset: every key given must match (lists must have the same length and match
+item by item); keys not given are not checked; keys starting with `_` are notes for people.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from conftest import CORPUS
 from crashsift.model import to_jsonable
 from crashsift.pipeline import parse_file
 
-PAIRS = sorted(CORPUS.glob("*/*.expected.json"))
+PAIRS = sorted(p for p in CORPUS.glob("*/*.expected.json") if p.name.count(".") == 2)
+FAMILY_PAIRS = sorted(p for p in CORPUS.glob("*/*.expected.json") if p.name.count(".") == 3)
 
 
 def mismatches(expected: Any, actual: Any, where: str = "$") -> list[str]:
@@ -48,18 +53,32 @@ def mismatches(expected: Any, actual: Any, where: str = "$") -> list[str]:
     return [] if expected == actual else [f"{where}: expected {expected!r}, got {actual!r}"]
 
 
+def source_of(expected_path: Path) -> Path:
+    return expected_path.with_name(expected_path.name.split(".")[0] + ".txt")
+
+
 def test_there_are_fixture_pairs() -> None:
     assert len(PAIRS) >= 40
-    for pair in PAIRS:
-        assert pair.with_name(pair.name.replace(".expected.json", ".txt")).exists(), pair
+    for pair in PAIRS + FAMILY_PAIRS:
+        assert source_of(pair).exists(), pair
 
 
 @pytest.mark.parametrize("expected_path", PAIRS, ids=lambda p: f"{p.parent.name}/{p.name.split('.')[0]}")
 def test_fixture(expected_path: Path) -> None:
-    source = expected_path.with_name(expected_path.name.replace(".expected.json", ".txt"))
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
-    actual = to_jsonable(parse_file(source))
+    actual = to_jsonable(parse_file(source_of(expected_path)))
     problems = mismatches(expected, actual)
+    assert not problems, "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize("expected_path", FAMILY_PAIRS, ids=lambda p: f"{p.parent.name}/{p.name[:-14]}")
+def test_family_fixture(expected_path: Path) -> None:
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    family = expected_path.name.split(".")[1]
+    assert expected["kind"] == family
+    blocks = [b for r in to_jsonable(parse_file(source_of(expected_path))) for b in r["blocks"]]
+    actual = sorted((b for b in blocks if b["kind"] == family), key=lambda b: b["start_line"])
+    problems = mismatches(expected["blocks"], actual, f"{family} blocks")
     assert not problems, "\n".join(problems[:30])
 
 

@@ -802,6 +802,57 @@ def test_grammar_line_shapes() -> None:
     assert kinds == ["name_code", "arg", "FIELD_LINE", "KEY_LINE", "VALUE_LINE", "bugcheck", "caused_by"]
 
 
+@pytest.mark.parametrize(
+    ("text", "terminal"),
+    [
+        ("BUGCHECK_P1: 10", "FIELD_LINE"),
+        ("STACK_TEXT:", "FIELD_LINE"),
+        ("Key  : Analysis.CPU.mSec", "KEY_LINE"),
+        ("Value: 2125", "VALUE_LINE"),
+        ("Followup:     MachineOwner", "FOLLOWUP_LINE"),
+        ("Arguments :", "ARGUMENTS_LINE"),
+        ("## Debugging Details:", "DETAILS_LINE"),
+    ],
+)
+def test_grammar_whole_line_terminals(text: str, terminal: str) -> None:
+    """The lines the parser reads with a whole-line terminal's regex are that one token."""
+    children = load("analyze").parse(text + "\n").children
+    assert [getattr(c, "type", None) for c in children] == [terminal]
+
+
+def test_whole_line_shapes_read_as_the_grammar_says() -> None:
+    lines = [
+        Line(1, "WHEA_UNCORRECTABLE_ERROR (124)"),
+        Line(2, "Arguments :"),
+        Line(3, "Arg1: 0000000000000010 ,"),
+        Line(4, "Arg2: 0000000000000020, , odd"),
+        Line(5, "Arg3: 0000000000000030"),
+        Line(6, "# Debugging Details :"),
+        Line(7, "KEY_VALUES_STRING: 1"),
+        Line(8, "Key  : Analysis.CPU.mSec"),
+        Line(9, "Value: 2125"),
+        Line(10, "IMAGE_NAME :  fltmgr.sys "),
+        Line(11, "Followup :  MachineOwner"),
+    ]
+    rec, messages = _read(lines)
+    assert [(a.value, a.description) for a in rec.args] == [("0x10", ""), ("0x20", ", odd"), ("0x30", "")]
+    assert rec.fields == {"KEY_VALUES_STRING": "1", "IMAGE_NAME": "fltmgr.sys", "Followup": "MachineOwner"}
+    assert rec.key_values == {"Analysis.CPU.mSec": "2125"}
+    assert messages == []
+
+
+def test_near_miss_structural_lines_stay_text() -> None:
+    """A one-letter NAME is no field, "# # Debugging Details" no details header: text."""
+    lines = [
+        Line(1, "WHEA_UNCORRECTABLE_ERROR (124)"),
+        Line(2, "A: first line of the description"),
+        Line(3, "# # Debugging Details :"),
+    ]
+    rec, _ = _read(lines)
+    assert rec.description == "A: first line of the description\n# # Debugging Details :"
+    assert rec.fields == {}
+
+
 # --------------------------------------------------------------------------- real snippets
 
 

@@ -39,12 +39,17 @@ Record schema
 
 How a block is read
 -------------------
-1. Each line is classified cheaply (first character, one regex): blank, banner, silent noise
-   (symbol loading, separators), debugger message (a diagnostic), elision, structural, text.
+1. Each line is classified cheaply (first character, at most two regexes): blank, banner,
+   silent noise (symbol loading, separators), debugger message (a diagnostic), elision,
+   structural, text.
 2. The structural lines (name-and-code, ``Arguments:``, ``ArgN:``, ``Debugging Details:``,
-   ``NAME: value``, ``Key :`` / ``Value:``, summary lines, ``Followup:``) not seen before in this
-   process are parsed by the lark grammar ``grammars/analyze.lark`` in ONE call per block (per
-   call overhead dominates lark's cost); a line the batch cannot take is retried alone.
+   ``NAME: value``, ``Key :`` / ``Value:``, summary lines, ``Followup:``) are read with the lark
+   grammar ``grammars/analyze.lark``. A line that is ONE whole-line token of the grammar
+   (``NAME: value``, ``Key :``, ``Value:``, ``Followup:``, ``Arguments:``, ``Debugging
+   Details:``; three structural lines in four) is matched with that terminal's own regex while
+   it is classified: the LALR parser would only wrap the token. The others (name-and-code,
+   ``ArgN:``, summary lines), each distinct line once, go to lark in ONE call per block (lark's
+   cost is per call and per token); a line the batch cannot take is retried alone.
 3. A small state machine (head, arguments, details, tail) decides where each text line belongs:
    description, an argument's wrapped description, the open field's value, a stack standing
    alone, or a disassembly line standing alone. A field takes the lines that follow it; after a
@@ -61,6 +66,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from lark import Lark, Token, Tree
@@ -107,9 +113,12 @@ class AnalyzeRecord:
 BLANK, BANNER, TITLE, NOISE, MESSAGE, SYMNOISE, ELISION, MISMATCH, STRUCT, TEXT = range(10)
 
 # Lines the grammar takes; the alternatives mirror grammars/analyze.lark so a batch rarely fails.
+# They are disjoint (after its capitals `name` wants a colon or the end, the name-and-code line
+# a parenthesis, the others start with a capital and a small letter): `NAME:` goes first.
 _STRUCT_RE = re.compile(
     r"""(?:
-      Arg\d+\s*:\s*[0-9a-fA-F`]+\s*(?:,.*)?$
+      (?P<name>[A-Z][A-Z0-9_]+)\s*(?::|$)
+    | Arg\d+\s*:\s*[0-9a-fA-F`]+\s*(?:,.*)?$
     | Arguments\s*:\s*$
     | \#*\s*Debugging\ Details\s*:\s*$
     | Key\s*:
@@ -119,17 +128,19 @@ _STRUCT_RE = re.compile(
     | Use\ !analyze\ -v\b
     | Followup\s*:
     | (?:[A-Z][A-Z0-9_]+|Unknown\ bugcheck\ code)\s*\(\s*[0-9a-fA-F]+\s*\)\s*$
-    | (?P<name>[A-Z][A-Z0-9_]+)\s*(?::|$)
     | \(\s*[0-9a-fA-F]+\s*\)\s*$
     )""",
     re.X,
 )
-# `NAME:` lines that are debugger chatter, not analysis fields.
-_MESSAGE_NAMES = frozenset({"WARNING", "ERROR", "TRIAGER", "HEAPEXT", "NTSD"})
-# `!sym noisy` tracing and KD connection chatter: silent, and they swallow their indented lines.
-_SYMNOISE_NAMES = frozenset({"SYMSRV", "DBGHELP", "DBGENG", "KDTARGET", "KD"})
-# `NOTE:` lines belong to the .trap output inside TRAP_FRAME.
-_TEXT_NAMES = frozenset({"NOTE"})
+# The class of a `NAME:` line whose NAME is not an analysis field (any other NAME: STRUCT):
+# debugger chatter is a MESSAGE; `!sym noisy` tracing and KD connection chatter is SYMNOISE
+# (silent, and it swallows its indented lines); `NOTE:` belongs to the .trap output inside
+# TRAP_FRAME, so TEXT.
+_NAME_KINDS = (
+    dict.fromkeys(("WARNING", "ERROR", "TRIAGER", "HEAPEXT", "NTSD"), MESSAGE)
+    | dict.fromkeys(("SYMSRV", "DBGHELP", "DBGENG", "KDTARGET", "KD"), SYMNOISE)
+    | {"NOTE": TEXT}
+)
 
 _NOISE_PREFIXES = (
     "Loading Kernel Symbols",
@@ -165,13 +176,22 @@ _DISASM_RE = re.compile(
 _FRAME_RE = re.compile(r"[0-9a-fA-F]{8}(?:`[0-9a-fA-F]{8})?\s+[0-9a-fA-F]{8}(?:`[0-9a-fA-F]{8})?\s")
 
 
+class _Shape(NamedTuple):
+    """A structural line as the grammar read it: rule name and token texts."""
+
+    kind: str
+    parts: tuple[str, ...]
+
+
 class _Item(NamedTuple):
-    """One classified line: its class, the stripped text, and the indentation width."""
+    """One classified line: its class, the stripped text, the indentation width and, for a
+    structural line, its shape (None until the grammar has read it, or when it refused it)."""
 
     kind: int
     line: Line
     text: str
     indent: int
+    shape: _Shape | None = None
 
 
 def _classify_star(s: str) -> int:
@@ -197,105 +217,140 @@ def _classify_dots(s: str, prev_kind: int) -> int:
     return MESSAGE if ("dbgerr" in body or body.startswith("*")) else NOISE
 
 
-def _classify_upper(s: str) -> int:
-    """A line starting with a letter or '#': structural, noise, a message or plain text."""
+# The grammar's whole-line terminals and the shape each stands for. A line such a terminal
+# matches is that ONE token (most structural lines are): the LALR parser would only wrap it,
+# so its shape is read with the terminal's own regex, taken from the grammar.
+_WHOLE_LINE_KIND = {
+    "FIELD_LINE": "field",
+    "KEY_LINE": "key",
+    "VALUE_LINE": "value",
+    "FOLLOWUP_LINE": "followup",
+    "ARGUMENTS_LINE": "arguments",
+    "DETAILS_LINE": "details",
+}
+
+
+@cache
+def _whole_line_re() -> re.Pattern[str]:
+    """The whole-line terminals of grammars/analyze.lark as one regex, a group per terminal."""
+    parser = load("analyze")
+    return re.compile(
+        "|".join(f"(?P<{name}>{parser.get_terminal(name).pattern.to_regexp()})" for name in _WHOLE_LINE_KIND)
+    )
+
+
+def _grammar_text(text: str) -> str:
+    """A structural line as the grammar is given it: one line, ending in a newline."""
+    return text.replace("\n", " ") + "\n"
+
+
+def _classify_upper(s: str) -> tuple[int, _Shape | None]:
+    """A line starting with a capital, '#' or '(': structural, noise, a message or plain text.
+
+    A structural line that is one whole-line token of the grammar (most are) comes with its
+    shape: ``NAME: value`` split at its colon, the label dropped for the other terminals; the
+    other structural lines get theirs from the parser later. Each whole-line terminal is
+    narrower than the `_STRUCT_RE` alternative for its line (but for a one-letter NAME, left
+    to `_STRUCT_RE`), so trying them first saves a regex on the frequent lines and changes no
+    class.
+    """
+    line = _grammar_text(s)
+    m = _whole_line_re().fullmatch(line)
+    if m is not None:
+        label, _, value = line.partition(":")
+        terminal = str(m.lastgroup)
+        if terminal != "FIELD_LINE":
+            return STRUCT, _Shape(_WHOLE_LINE_KIND[terminal], (value.strip(),))
+        name = label.strip()
+        if len(name) > 1:
+            kind = _NAME_KINDS.get(name, STRUCT)
+            return kind, (_Shape("field", (name, value.strip())) if kind == STRUCT else None)
     m = _STRUCT_RE.match(s)
     if m:
         name = m.group("name")
-        if name is None:
-            return STRUCT
-        if name in _MESSAGE_NAMES:
-            return MESSAGE
-        if name in _SYMNOISE_NAMES:
-            return SYMNOISE
-        return TEXT if name in _TEXT_NAMES else STRUCT
+        return (STRUCT if name is None else _NAME_KINDS.get(name, STRUCT)), None
     if s.startswith(_NOISE_PREFIXES):
-        return NOISE
+        return NOISE, None
     if s.startswith("DEBUG_FLR_EXCEPTION_CODE("):
-        return MISMATCH
+        return MISMATCH, None
     if s.startswith(_MESSAGE_PREFIXES) or '".hh dbgerr' in s:
-        return MESSAGE
-    return TEXT
+        return MESSAGE, None
+    return TEXT, None
 
 
-def _classify(lines: Sequence[Line]) -> list[_Item]:
-    """Classify every line (cheap: first character, then at most one regex)."""
+def _classify(lines: Sequence[Line]) -> tuple[list[_Item], list[int]]:
+    """Classify every line (cheap: first character, then at most two regexes).
+
+    Returns the items and the indexes of the structural lines still waiting for the parser:
+    a line that is one whole-line terminal of the grammar gets its shape here already.
+    """
     items: list[_Item] = []
+    pending: list[int] = []
     prev = BLANK
     for ln in lines:
+        if type(ln) is not Line:  # a plain (no, text) pair is taken too
+            ln = Line(*ln)
         raw = ln.text
-        s = raw.strip()
-        if not s:
+        lead = raw.lstrip()
+        if not lead:
             items.append(_Item(BLANK, ln, "", 0))
             continue
-        if s[0] == "`":  # inline-code damage "`*****…", or a markdown fence left by repair
+        s = lead.rstrip()
+        c = s[0]
+        if c == "`":  # inline-code damage "`*****…", or a markdown fence left by repair
             s = s.lstrip("`").strip()
-        c = s[:1]
-        if not c or (s.isalnum() and raw.lstrip().startswith("```")):
-            kind = NOISE
+            c = s[:1]
+            if s.isalnum() and lead.startswith("```"):
+                c = ""  # a markdown fence such as ```text: noise below
+        shape = None
+        if c.isalpha():
+            kind, shape = _classify_upper(s) if c.isupper() else (TEXT, None)
+        elif c == "#" or c == "(":
+            kind, shape = _classify_upper(s)
         elif c == "*" or c == "•":
             kind = _classify_star(s)
         elif c == ".":
             kind = _classify_dots(s, prev)
-        elif c == "-" and not s.strip("- "):
-            kind = NOISE  # "------------------" underline, "---------" after Followup
-        elif c.isalpha() or c == "#" or c == "(":
-            kind = _classify_upper(s) if (c.isupper() or c in "#(") else TEXT
+        elif not c or (c == "-" and not s.strip("- ")):
+            kind = NOISE  # a fence; a "------------------" underline, "---------" after Followup
         elif s.startswith(_ELISIONS):
             kind = ELISION
         else:
             kind = TEXT
-        items.append(_Item(kind, ln, s, len(raw) - len(raw.lstrip())))
+        if kind == STRUCT and shape is None:
+            pending.append(len(items))
+        # tuple.__new__ builds the same _Item as _Item(…) at half the cost (NamedTuple's own
+        # __new__ is a Python function), and this runs once per line
+        items.append(tuple.__new__(_Item, (kind, ln, s, len(raw) - len(lead), shape)))
         prev = kind
-    return items
+    return items, pending
 
 
 # --------------------------------------------------------------------------- grammar
 
 
-class _Shape(NamedTuple):
-    """A structural line as the grammar read it: rule name and token texts."""
-
-    kind: str
-    parts: tuple[str, ...]
-
-
-
-
-_WHOLE_LINES = frozenset({"FIELD_LINE", "KEY_LINE", "VALUE_LINE"})
-
-
-def _token_texts(tok: Token) -> tuple[str, ...]:
-    """A token's useful texts: a whole ``NAME: value`` line split at its colon (the label
-    dropped for Key / Value), an ``Arg1:`` label less its colon, a ``(code)`` less its
-    parentheses."""
+def _token_text(tok: Token) -> str:
+    """A token's useful text: an ``Arg1:`` label less its colon, a ``(code)`` less its
+    parentheses, an argument's description less its comma, any other token stripped."""
     kind = tok.type
-    if kind in _WHOLE_LINES:
-        label, _, value = tok.partition(":")
-        value = value.strip()
-        return (label.strip(), value) if kind == "FIELD_LINE" else (value,)
     if kind == "ARG_LABEL":
-        return (tok.rstrip(": \t"),)
+        return tok.rstrip(": \t")
     if kind == "CODE":
-        return (tok.strip("() \t"),)
-    return (tok.strip(),)
+        return tok.strip("() \t")
+    if kind == "ARG_REST":
+        return tok.strip().removeprefix(",").strip()
+    return tok.strip()
 
 
-_WHOLE_LINE_KIND = {"FIELD_LINE": "field", "KEY_LINE": "key", "VALUE_LINE": "value"}
-
-
-def _shapes_of(children: Iterable[Tree | Token]) -> list[_Shape]:
-    """Walk the children of `start` into shapes: a whole-line token, or a rule's subtree."""
-    return [
-        _Shape(_WHOLE_LINE_KIND[c.type], _token_texts(c))
-        if isinstance(c, Token)
-        else _Shape(str(c.data), tuple(x for tok in c.children for x in _token_texts(tok)))
-        for c in children
-    ]
+def _shapes_of(children: Iterable[Tree]) -> list[_Shape]:
+    """The children of `start` as shapes: one subtree per line (no whole-line token is sent to
+    the parser: `_classify_upper` reads those lines)."""
+    return [_Shape(str(c.data), tuple(_token_text(tok) for tok in c.children)) for c in children]
 
 
 def _parse_shapes(texts: list[str]) -> list[_Shape | None]:
-    """Grammar shapes of structural lines, each distinct line once, in one lark call.
+    """Grammar shapes of the structural lines that need the parser, each distinct line once,
+    in ONE lark call (lark's cost is per call and per token).
 
     A line the batch cannot take (the pre-check let through something the grammar refuses)
     is retried alone and comes back None. Nothing is kept between calls, so throughput
@@ -306,7 +361,8 @@ def _parse_shapes(texts: list[str]) -> list[_Shape | None]:
         return []
     parser = load("analyze")
     try:
-        shapes: list[_Shape | None] = list(_shapes_of(parser.parse("\n".join(todo) + "\n").children))
+        tree = parser.parse("".join(map(_grammar_text, todo)))
+        shapes: list[_Shape | None] = list(_shapes_of(tree.children))
     except LarkError:
         shapes = [_parse_one(parser, t) for t in todo]
     known = dict(zip(todo, shapes, strict=True))
@@ -316,7 +372,7 @@ def _parse_shapes(texts: list[str]) -> list[_Shape | None]:
 def _parse_one(parser: Lark, text: str) -> _Shape | None:
     """One structural line alone (after a failed batch); None when the grammar refuses it."""
     try:
-        return _shapes_of(parser.parse(text + "\n").children)[0]
+        return _shapes_of(parser.parse(_grammar_text(text)).children)[0]
     except (LarkError, IndexError):
         return None
 
@@ -345,6 +401,8 @@ class _Open:
 
     def value(self) -> str:
         """The raw value: first-line text, then continuation lines less the field's indentation."""
+        if not self.lines:
+            return self.first
         rest = [_unindent(ln.text, self.indent) for ln in self.lines]
         return "\n".join([self.first, *rest] if self.first else rest)
 
@@ -372,9 +430,8 @@ class _Found:
 class _Reader:
     """The state machine over classified lines (head → arguments → details → tail)."""
 
-    def __init__(self, items: list[_Item], shapes: dict[int, _Shape | None]) -> None:
+    def __init__(self, items: list[_Item]) -> None:
         self.items = items
-        self.shapes = shapes
         self.rec = AnalyzeRecord()
         self.found = _Found()
         self.diags: list[Diagnostic] = []
@@ -385,24 +442,28 @@ class _Reader:
         self.key: tuple[str, int] | None = None
         self.tail: list[int] = []
         self.messages: set[str] = set()
-        self.last = max((i for i, it in enumerate(items) if it.kind != BLANK), default=-1)
+        self.last = next((i for i in range(len(items) - 1, -1, -1) if items[i].kind != BLANK), -1)
 
     def read(self) -> None:
         """Walk the items once, filling `rec` (raw parts), `found` and `diags`."""
         blank = False
         prev: Line | None = None
-        for idx in range(self._skip_preamble(), len(self.items)):
-            it = self.items[idx]
-            if it.kind == BLANK:
+        items = self.items
+        for idx in range(self._skip_preamble(), len(items)):
+            it = items[idx]
+            kind = it.kind
+            if kind == BLANK:
                 blank = True
                 continue
-            blank = blank or (prev is not None and _gap_is_blank(prev, it.line))
-            prev = it.line
-            if self.state == _TAIL and it.kind not in (NOISE, MESSAGE):
-                self.tail.append(it.line.no)
+            line = it.line
+            if not blank and prev is not None and line.no != prev.no + 1:
+                blank = _gap_is_blank(prev, line)
+            prev = line
+            if self.state == _TAIL and kind != NOISE and kind != MESSAGE:
+                self.tail.append(line.no)
                 continue
             self._dispatch(idx, it, blank)
-            if it.kind not in (NOISE, MESSAGE):
+            if kind != NOISE and kind != MESSAGE:
                 blank = False
         if self.key is not None:
             self._diag(self.key[1], f"Key without Value (paste cut?): {self.key[0]}")
@@ -431,7 +492,7 @@ class _Reader:
             if kind == TEXT and not blank and it.indent > 0:
                 return
             self.sink = False
-        shape = self.shapes.get(idx) if kind == STRUCT else None
+        shape = it.shape
         if shape is not None:
             self._struct(idx, it, shape, blank)
         elif kind in (STRUCT, TEXT):  # a line the grammar refused is plain text
@@ -462,7 +523,11 @@ class _Reader:
 
     def _struct(self, idx: int, it: _Item, shape: _Shape, blank: bool) -> None:
         k, parts = shape
-        if k in ("name_code", "bare_name", "bare_code"):
+        if k == "field":  # the frequent shapes first
+            self._field(it, parts[0], parts[1] if len(parts) > 1 else "")
+        elif k == "key" or k == "value":
+            self._key_value(it, k, parts[0] if parts else "")
+        elif k in ("name_code", "bare_name", "bare_code"):
             self._name_line(idx, it, shape, blank)
         elif k == "arguments":
             self._enter(_ARGS)
@@ -471,10 +536,6 @@ class _Reader:
         elif k == "details":
             self.found.details_seen = True
             self._enter(_DETAILS)
-        elif k == "field":
-            self._field(it, parts[0], parts[1] if len(parts) > 1 else "")
-        elif k in ("key", "value"):
-            self._key_value(it, k, parts[0] if parts else "")
         elif k == "bugcheck":
             self._bugcheck_summary(it, parts)
         elif k in ("caused_by", "use_v"):
@@ -487,7 +548,8 @@ class _Reader:
 
     def _enter(self, state: int) -> None:
         """Move forward to `state` (never back: a late 'Arguments:' does not reopen the head)."""
-        self.state = max(self.state, state)
+        if state > self.state:
+            self.state = state
         self.current = None
         self.arg_open = False
 
@@ -515,7 +577,7 @@ class _Reader:
     def _next_shape(self, idx: int) -> str | None:
         for j in range(idx + 1, len(self.items)):
             if self.items[j].kind != BLANK:
-                shape = self.shapes.get(j)
+                shape = self.items[j].shape
                 return shape.kind if shape else None
         return None
 
@@ -810,10 +872,10 @@ def _derive(rec: AnalyzeRecord, found: _Found, diags: list[Diagnostic]) -> None:
 def parse(lines: Sequence[Line]) -> Parsed[AnalyzeRecord]:
     """Read one analyze block (prompt line excluded); never raises, problems become diagnostics."""
     try:
-        items = _classify([Line(*ln) for ln in lines])
-        struct = [i for i, it in enumerate(items) if it.kind == STRUCT]
-        shapes = _parse_shapes([items[i].text.replace("\n", " ") for i in struct])
-        reader = _Reader(items, dict(zip(struct, shapes, strict=True)))
+        items, pending = _classify(lines)
+        for i, shape in zip(pending, _parse_shapes([items[i].text for i in pending]), strict=True):
+            items[i] = items[i]._replace(shape=shape)
+        reader = _Reader(items)
         reader.read()
         _derive(reader.rec, reader.found, reader.diags)
         return Parsed(reader.rec, reader.diags)

@@ -12,7 +12,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from crashsift.pipeline import PARSERS, parse_text
+from crashsift.parsers import parser_for
+from crashsift.pipeline import parse_text
 from crashsift.repair import repair
 from crashsift.segment import segment
 
@@ -41,7 +42,7 @@ def main() -> None:
             spent["repair"] += repaired - started
             spent["segment"] += time.perf_counter() - repaired
             for seg in segments:
-                parser = PARSERS.get(seg.kind)
+                parser = parser_for(seg.kind)
                 if parser is not None and seg.lines:
                     began = time.perf_counter()
                     parser(seg.lines)

@@ -8,28 +8,18 @@ bug-check stack from another thread on another processor); each split says why i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crashsift import facts
 from crashsift.model import Block, Diagnostic, Line, Parsed, Report, Source, Stack
-from crashsift.parsers import analyze, bugcheck, exr, stack
+from crashsift.parsers import parser_for, stack
 from crashsift.repair import repair
 from crashsift.segment import Segment, segment
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_LINE = 20_000
-
-Parser = Callable[[list[Line]], Parsed[Any]]
-PARSERS: dict[str, Parser] = {
-    "analyze": analyze.parse,
-    "stack": stack.parse,
-    "bugcheck": bugcheck.parse,
-    "exr": exr.parse,
-}
-
 
 class InputTooLarge(ValueError):
     """The paste is larger than crashsift reads (`MAX_BYTES`)."""
@@ -105,7 +95,7 @@ def _bounded(lines: list[Line]) -> tuple[list[Line], list[Diagnostic]]:
 
 
 def _parse_segment(seg: Segment) -> ParsedBlock:
-    parser = PARSERS.get(seg.kind)
+    parser = parser_for(seg.kind)
     if parser is None or not seg.lines:
         kind = "prose" if seg.kind == "prose" else "unknown"
         record: dict[str, Any] = {"text": "\n".join(line.text for line in seg.lines)}

@@ -36,7 +36,7 @@ FAMILIES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\.exr\b"), "exr"),
     (re.compile(r"^\.bugcheck\b"), "bugcheck"),
     (re.compile(r"^\?\s|^\?$|^\.formats\b"), "expr"),
-    (re.compile(r"^vertarget\b"), "vertarget"),
+    (re.compile(r"^vertarget\b"), "header"),
     (re.compile(r"^!thread\b"), "thread"),
     (re.compile(r"^!process\b"), "process"),
 ]

@@ -61,7 +61,7 @@ def test_not_prompts(text: str) -> None:
         ("lmvm nt", "lm"),
         (".exr -1", "exr"),
         ("? @rcx-fffffa8008e13280", "expr"),
-        ("vertarget", "vertarget"),
+        ("vertarget", "header"),
         ("!thread", "thread"),
         (".echo hello", "unknown"),
         ("g", "unknown"),

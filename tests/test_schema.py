@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from conftest import corpus_inputs
 
+from crashsift import contract
 from crashsift.model import to_jsonable
 from crashsift.pipeline import parse_file, parse_text
 
@@ -41,3 +42,15 @@ def test_schema_rejects_a_number_for_an_address() -> None:
     assert not list(VALIDATOR.iter_errors(data))
     data[0]["stacks"][0]["frames"][0]["ret_addr"] = 18446735277661915929
     assert list(VALIDATOR.iter_errors(data))
+
+
+def test_shipped_schema_is_the_assembled_one() -> None:
+    # after changing a record schema: python -m crashsift.contract
+    assert contract.shipped() == contract.assemble()
+
+
+def test_every_parser_family_has_a_record_schema() -> None:
+    from crashsift.parsers import FAMILIES, parser_for
+
+    families = {f for f in FAMILIES if parser_for(f) is not None}
+    assert families <= set(contract.record_kinds())

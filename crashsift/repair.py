@@ -8,16 +8,20 @@ keeps the 1-based *original* line number of what it produced: a joined line carr
 of its first piece, a dropped line (a fence, a lone tag) simply disappears, blank lines stay.
 
 Each repair is a small function over a `_Paste`, gated by a cheap whole-text check so clean
-pastes cost little more than a split and an rstrip. Changes are recorded as `Repair`s, with
+pastes cost little more than a split, an rstrip and a few scans of the text; the line repairs
+find the lines they touch by a regex over the lines joined once (`_Paste.framed`), not by
+visiting every line in Python. Changes are recorded as `Repair`s, with
 consecutive lines of the same kind aggregated into one record. Repairs are conservative: a wrong
 join or strip is worse than a missed one.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from crashsift.model import Line, Repair
@@ -37,13 +41,15 @@ class Repaired:
 
 @dataclass(slots=True)
 class _Paste:
-    """Working state: parallel lists of line texts and original numbers, and change events."""
+    """Working state: parallel lists of line texts and original numbers, and change events.
+    Every change to `texts` in place is noted (`framed` relies on it)."""
 
     texts: list[str]
     nos: list[int]
     raw: list[str]
     events: list[tuple[str, int, int, int, str]] = field(default_factory=list)
     ends: dict[int, int] = field(default_factory=dict)
+    _framed: tuple[list[str], int, str] | None = field(default=None, repr=False)
 
     def note(self, kind: str, first: int, last: int | None = None, count: int = 1, detail: str = "") -> None:
         """Record a change of `kind` over original lines `first`..`last`, `count` times."""
@@ -56,6 +62,35 @@ class _Paste:
 
     def joined(self) -> str:
         return "\n".join(self.texts)
+
+    def framed(self) -> str:
+        """The lines as one text, each after a newline and the last one before a newline too
+        (`"\\n" + "\\n".join(texts) + "\\n"`), so a whole-text regex finds a line by its leading
+        newline. Joined again only when `texts` was replaced or a change was noted since."""
+        cached = self._framed
+        if cached is None or cached[0] is not self.texts or cached[1] != len(self.events):
+            cached = self._framed = (self.texts, len(self.events), "\n".join(["", *self.texts, ""]))
+        return cached[2]
+
+
+# --- whole-text checks -----------------------------------------------------------------------
+
+# Each repair first asks the whole text whether it may apply. A single character (`"~" in text`,
+# a memchr) costs next to nothing; `str`'s search for a needle of two or three characters is
+# slow on debugger text (backticks and newlines everywhere), where `re`'s literal search is about
+# twice as fast; so a rare character goes first, and the short needles below go through `re`.
+_TRIPLE_BACKTICK = re.compile("```")
+_TRIPLE_TILDE = re.compile("~~~")
+
+
+def _line_matches(framed: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, re.Match[str]]]:
+    """Each match of `pattern` in `framed` (see `_Paste.framed`) with the index of the line it
+    starts on (a match at a line's leading newline is on that line)."""
+    line, last = -1, 0
+    for m in pattern.finditer(framed):
+        line += framed.count("\n", last, m.start() + 1)
+        last = m.start() + 1
+        yield line, m
 
 
 # --- line endings, BOM -----------------------------------------------------------------------
@@ -86,13 +121,14 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG_OR_BR = re.compile(f"{_HTML_TAG.pattern}|{_BR.pattern}", re.IGNORECASE)  # both in one scan
 
 
 def _strip_html_tags(p: _Paste, text: str) -> None:
     """`<pre>`, `<code>`, `<details>`, `<summary>…</summary>` removed; `<br>` ends a line.
     A line that was only tags is dropped; a `<br>` inside a line splits it (both pieces keep the
     original line number: the only case where numbers repeat)."""
-    if "<" not in text or not (_HTML_TAG.search(text) or _BR.search(text)):
+    if "<" not in text or not _TAG_OR_BR.search(text):
         return
     texts: list[str] = []
     nos: list[int] = []
@@ -130,22 +166,23 @@ def _unescape_entities(p: _Paste, text: str) -> None:
 
 
 _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
-_UNICODE = str.maketrans(
-    {
-        **dict.fromkeys(_SPACES, " "),
-        **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", None),
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u2026": "...",
-    }
-)
+_UNICODE = {
+    **dict.fromkeys(_SPACES, " "),
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff", ""),
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+}
+# Any key of `_UNICODE`: found by `re`, then replaced one kind at a time (`str.translate` looks
+# each character of a non-ASCII line up in a dict, several times slower).
+_UNICODE_CHAR = re.compile("[" + re.escape("".join(_UNICODE)) + "]")
 _TIMES = re.compile(r"(?<![0-9A-Za-z])0\u00d7(?=[0-9a-fA-F])")
 
 
@@ -157,10 +194,11 @@ def _fix_unicode(p: _Paste, text: str) -> None:
     for i, t in enumerate(p.texts):
         if t.isascii():
             continue
-        new = t.translate(_UNICODE)
-        if new != t:
-            chars = sorted({f"U+{ord(c):04X}" for c in t if ord(c) in _UNICODE})
-            p.note("unicode", p.nos[i], detail=" ".join(chars))
+        new = t
+        if found := set(_UNICODE_CHAR.findall(t)):
+            for c in found:
+                new = new.replace(c, _UNICODE[c])
+            p.note("unicode", p.nos[i], detail=" ".join(sorted(f"U+{ord(c):04X}" for c in found)))
         if "\u00d7" in new:
             fixed = _TIMES.sub("0x", new)
             if fixed != new:
@@ -193,12 +231,15 @@ def _strip_forum_tags(p: _Paste, text: str) -> None:
 
 
 _APOSTROPHE = re.compile(r"(?<![0-9A-Za-z])((?:0x)?[0-9a-fA-F]{8})'([0-9a-fA-F]{8})(?![0-9A-Za-z])")
+# The part of `_APOSTROPHE` from the apostrophe on: starting with a literal, a whole-text search
+# for it jumps from apostrophe to apostrophe instead of trying the lookbehind at every character.
+_APOSTROPHE_TAIL = re.compile(r"'[0-9a-fA-F]{8}(?![0-9A-Za-z])")
 
 
 def _restore_backticks(p: _Paste, text: str) -> None:
     """`fffff880'0106f141` -> `fffff880`0106f141` (an apostrophe typed or converted for the
     backtick of a 64-bit address), only in that exact 8hex'8hex shape."""
-    if "'" not in text or not _APOSTROPHE.search(text):
+    if "'" not in text or not _APOSTROPHE_TAIL.search(text):
         return
     for i, t in enumerate(p.texts):
         if "'" in t:
@@ -214,25 +255,23 @@ _QUOTE = re.compile(r">(?: ?>)* ?")
 _PROMPT = re.compile(r"(?:\d+(?:\.\d+)?: ?)?kd> ?|\d+:\d+(?::\w+)?> ")
 
 
-def _strip_quotes(p: _Paste, text: str) -> None:
+# A run of lines quoted with `>`, and a line that is neither quoted nor blank (lines are
+# right-stripped by then: a blank line is empty).
+_QUOTED_RUN = re.compile(r"\n>[^\n]*(?:\n>[^\n]*)*")
+_UNQUOTED_LINE = re.compile(r"\n[^>\n]")
+
+
+def _strip_quotes(p: _Paste) -> None:
     """`> `, `>> `, `> > ` and bare `>` quote prefixes, on runs of two or more quoted lines (or
     when every line is quoted), and on a single quoted debugger prompt (`> 0: kd> k`). A lone
     `> kn` (a shortened prompt) and the `>` markers of `!irp`/`!devstack` stay."""
-    if not (text.startswith(">") or "\n>" in text):
-        return
-    texts = p.texts
-    quoted = [t[:1] == ">" for t in texts]
-    all_quoted = all(q or not t.strip() for q, t in zip(quoted, texts, strict=True))
-    i, n = 0, len(texts)
-    while i < n:
-        if not quoted[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and quoted[j]:
-            j += 1
-        single = j - i == 1
-        if not single or all_quoted:
+    texts, framed = p.texts, p.framed()
+    all_quoted: bool | None = None
+    for i, m in _line_matches(framed, _QUOTED_RUN):
+        j = i + m.group().count("\n")
+        if all_quoted is None:
+            all_quoted = not _UNQUOTED_LINE.search(framed)
+        if j - i > 1 or all_quoted:
             for k in range(i, j):
                 texts[k] = _QUOTE.sub("", texts[k], count=1)
             p.note("quote-prefix", p.nos[i], p.nos[j - 1], j - i)
@@ -241,7 +280,6 @@ def _strip_quotes(p: _Paste, text: str) -> None:
             if _PROMPT.match(rest):
                 texts[i] = rest
                 p.note("quote-prefix", p.nos[i], detail="before a prompt")
-        i = j
 
 
 _CPP_QUOTED = re.compile(r"`[^`']*'")
@@ -249,7 +287,8 @@ _CPP_QUOTED = re.compile(r"`[^`']*'")
 
 def _strip_inline_backtick(p: _Paste) -> None:
     """A single backtick glued to the start of the paste (an inline-code span around the whole
-    paste, `` `0: kd> !analyze -v ``), and its closing one at the very end."""
+    paste, `` `0: kd> !analyze -v ``), and its closing one at the very end (with the blanks
+    before it: lines stay right-stripped)."""
     first = next((i for i, t in enumerate(p.texts) if t.strip()), None)
     if first is None:
         return
@@ -261,7 +300,7 @@ def _strip_inline_backtick(p: _Paste) -> None:
     last = max(i for i, t in enumerate(p.texts) if t.strip() or i == first)
     t = p.texts[last]
     if last != first and t.endswith("`") and not t.endswith("``"):
-        p.texts[last] = t[:-1]
+        p.texts[last] = t[:-1].rstrip()
         p.note("inline-code", p.nos[last])
 
 
@@ -270,19 +309,25 @@ _FENCE_GLUED = re.compile(r"\s*(`{3,}|~{3,})")
 _FENCE_END = re.compile(r"`{3,}\s*$")
 
 
-def _strip_fences(p: _Paste, text: str) -> list[bool] | None:
+def _strip_fences(p: _Paste) -> list[bool] | None:
     """Markdown code fences (```` ``` ````, ``~~~``, four backticks, with or without a label)
     dropped; a fence glued to code (```` ```kd> !analyze -v ````, ```` text``` ````) cut off.
     Returns which remaining lines were inside a fence, or None when there was no fence."""
-    if "```" not in text and "~~~" not in text:
+    framed = p.framed()
+    fence_lines = {i for i, _ in _line_matches(framed, _TRIPLE_BACKTICK)} if "`" in framed else set()
+    if "~" in framed:
+        fence_lines.update(i for i, _ in _line_matches(framed, _TRIPLE_TILDE))
+    if not fence_lines:
         return None
-    keep = [True] * len(p.texts)
+    texts = p.texts
+    keep = [True] * len(texts)
     inside: list[bool] = []
     in_fence = False
-    for i, t in enumerate(p.texts):
-        if "```" not in t and "~~~" not in t:
-            inside.append(in_fence)
-            continue
+    done = 0  # lines before this one are in `inside` (or dropped)
+    for i in sorted(fence_lines):
+        inside += [in_fence] * (i - done)
+        done = i + 1
+        t = texts[i]
         if m := _FENCE.match(t):
             keep[i] = False
             in_fence = not in_fence
@@ -299,7 +344,8 @@ def _strip_fences(p: _Paste, text: str) -> list[bool] | None:
             in_fence = False
         else:
             inside.append(in_fence)
-        p.texts[i] = t.rstrip()
+        texts[i] = t.rstrip()
+    inside += [in_fence] * (len(texts) - done)
     p.keep(keep)
     return inside
 
@@ -335,46 +381,48 @@ _UNINDENTED = re.compile(
 
 
 _UNINDENTED_LINE = re.compile(r"\n\S")
-# A run of lines indented by 4 spaces or a tab, after the newline before it.
-_INDENTED_RUN = re.compile(r"\n((?:(?: {4}|\t)[^\n]*\n)+)")
-
-
-def _indent_of(t: str) -> str:
-    return t[: len(t) - len(t.lstrip(" \t"))]
+# A blank-separated run of lines indented by 4 spaces or a tab, in `_Paste.framed`: its leading
+# newline follows a blank line (or is the first), the run is maximal and a blank line (or the
+# end) follows it.
+_INDENTED_BLOCK = re.compile(r"\n(?<![^\n]\n)((?:(?: {4}|\t)[^\n]*\n)++)(?![^\n])")
+# A line indented by 4+ spaces (or by a tab) that `_UNINDENTED` matches after its whole indent
+# (group 1), in a text of many lines. Two patterns, so that each starts with a literal (`re` then
+# jumps from one indented line to the next instead of trying every line). A match takes no more
+# than the newline and the indent (the rest is a lookahead), so it never hides the next line.
+_MARKED_BY_SPACES, _MARKED_BY_TAB = (
+    re.compile(rf"\n({start}[ \t]*+)(?=" + _UNINDENTED.pattern.replace("$", r"(?![^\n])") + ")")
+    for start in ("    ", r"\t")
+)
 
 
 def _common_indent(lines: list[str]) -> str:
-    """The leading whitespace every non-blank line starts with."""
-    common: str | None = None
-    for t in lines:
-        if not t:
-            continue
-        ind = _indent_of(t)
-        if common is None:
-            common = ind
-        elif not ind.startswith(common):
-            k = 0
-            while k < min(len(ind), len(common)) and ind[k] == common[k]:
-                k += 1
-            common = common[:k]
-        if not common:
-            return ""
-    return common or ""
+    """The leading whitespace every non-blank line starts with: the blanks and tabs the
+    alphabetically first and last non-blank lines start with alike (what those two share, all
+    lines between them share)."""
+    nonblank = [t for t in lines if t]
+    if not nonblank:
+        return ""
+    first, last = min(nonblank), max(nonblank)
+    k = 0
+    while k < len(first) and first[k] == last[k] and first[k] in " \t":
+        k += 1
+    return first[:k]
 
 
 def _is_code_indent(indent: str) -> bool:
     return indent.startswith("\t") or len(indent) >= 4
 
 
-def _strip_indentation(p: _Paste, text: str) -> None:
+def _strip_indentation(p: _Paste) -> None:
     """Remove the indent of markdown indented code blocks (4+ spaces or a tab): the common
     indent of the whole paste; else the common indent of each blank-separated block whose least
     indented line is one WinDbg never indents (`kd>` prompt, `NAME:` field, `Arg1:`…). Such a
     block proves the markdown indent, which other blocks starting with it then lose too (so
     `!irp`'s deeper `Args:` lines keep their own indentation relative to the rest)."""
-    if "\n    " not in text and "\n\t" not in text and not text.startswith(("    ", "\t")):
+    framed = p.framed()
+    if "\n    " not in framed and not ("\t" in framed and "\n\t" in framed):
         return
-    if not _UNINDENTED_LINE.search("\n" + text):
+    if not _UNINDENTED_LINE.search(framed):
         common = _common_indent(p.texts)
         if _is_code_indent(common):
             k = len(common)
@@ -382,21 +430,19 @@ def _strip_indentation(p: _Paste, text: str) -> None:
             p.texts = [t[k:] for t in p.texts]
             nonblank = [no for no, t in zip(p.nos, p.texts, strict=True) if t]
             p.note("indented-code", nonblank[0], nonblank[-1], count, _describe(common))
-            text = "\n".join(p.texts)
-    texts, n = p.texts, len(p.texts)
-    runs = _INDENTED_RUN.finditer("\n" + text + "\n")
+            framed = p.framed()
+    if not (_MARKED_BY_SPACES.search(framed) or ("\t" in framed and _MARKED_BY_TAB.search(framed))):
+        return  # no block can be marked, so none loses its indent
+    texts = p.texts
     blocks: list[tuple[int, int, str, bool]] = []
-    line, last = -1, 0
-    for m in runs:
-        line += m.string.count("\n", last, m.start() + 1)
-        last = m.start() + 1
-        i, j = line, line + m.group(1).count("\n")
-        if (i and texts[i - 1]) or (j < n and texts[j]):
-            continue
+    for i, m in _line_matches(framed, _INDENTED_BLOCK):
+        j = i + m.group(1).count("\n")
         indent = _common_indent(texts[i:j])
-        k = len(indent)
-        marked = any(not t[k : k + 1].isspace() and _UNINDENTED.match(t, k) for t in texts[i:j])
-        blocks.append((i, j, indent, marked and _is_code_indent(indent)))
+        by = _MARKED_BY_TAB if indent.startswith("\t") else _MARKED_BY_SPACES
+        marked = _is_code_indent(indent) and any(
+            len(u.group(1)) == len(indent) for u in by.finditer(framed, m.start(), m.end() - 1)
+        )
+        blocks.append((i, j, indent, marked))
     proven = min((ind for *_, ind, marked in blocks if marked), key=len, default="")
     run: list[int] = []
     end = 0
@@ -424,17 +470,19 @@ def _describe(indent: str) -> str:
 
 _H64 = r"[0-9a-fA-F]{8}`[0-9a-fA-F]{8}"
 # x64 frame cut after some of its four arguments: `Child-SP RetAddr : a1 a2 a3`.
-_X64_OPEN = re.compile(rf"\s*(?:[0-9a-fA-F]{{2,}}\s+)?{_H64}\s+{_H64}\s+:((?:\s+{_H64}){{0,3}})\s*$")
+# Possessive quantifiers (`*+`, `?+`): no backtracking, as no shorter take could match.
+_X64_OPEN = re.compile(rf"\s*+(?:[0-9a-fA-F]{{2,}}+\s+)?+{_H64}\s+{_H64}\s+:((?:\s+{_H64}){{0,3}}+)\s*$")
 # ...continued by the remaining arguments and the call site: `a4 : module!Function+0x51`.
 _X64_REST = re.compile(rf"\s*((?:{_H64}\s+)*){_H64}\s+:\s+(?!.*\s:\s)\S")
 # x86 kb/kv frame without its call site: `ChildEBP RetAddr a1 a2 a3`.
-_X86_OPEN = re.compile(r"\s*(?:[0-9a-fA-F]{2}\s+)?[0-9a-fA-F]{8}(?: [0-9a-fA-F]{8}){4}\s*$")
+_X86_OPEN = re.compile(r"\s*+(?:[0-9a-fA-F]{2}\s+)?+[0-9a-fA-F]{8}(?: [0-9a-fA-F]{8}){4}\s*$")
 _CALL_SITE = re.compile(r"\s*(?:[A-Za-z_][\w.$-]*!\S|[A-Za-z_][\w.]*\+0x[0-9a-fA-F]|0x[0-9a-fA-F]{6,})")
 _LONE_CALL_SITE = re.compile(r"\s*(?:[A-Za-z_][\w.$-]*!\S+|[A-Za-z_][\w.]*\+0x[0-9a-fA-F]+)$")
 _OFFSET_END = re.compile(r"![\w@?$<>:~]+\+0x[0-9a-fA-F]+$")
 _SPLIT_OFFSET = re.compile(r"[0-9a-fA-F]{1,3}$")
 _ANNOTATION = re.compile(r"\s*\((?:FPO|CONV):")
-_FLAGS = re.compile(r"\s*(?:(?:nv|ov|up|dn|ei|di|pl|ng|nz|zr|na|ac|po|pe|nc|cy)\b\s*)+$")
+_FLAG_WORDS = ("nv", "ov", "up", "dn", "ei", "di", "pl", "ng", "nz", "zr", "na", "ac", "po", "pe", "nc", "cy")
+_FLAGS = re.compile(rf"\s*(?:(?:{'|'.join(_FLAG_WORDS)})\b\s*)+$")
 _LAST_REG = re.compile(r"\b([a-z][a-z0-9]{1,3})=\S*\s*$")
 _FIRST_REG = re.compile(r"\s*([a-z][a-z0-9]{1,3})=")
 # Register rows as WinDbg prints them (x86, then x64): which register follows which in a row.
@@ -517,44 +565,50 @@ def _hard_wraps(p: _Paste) -> dict[int, str]:
     return wraps if len(wraps) >= 2 else {}
 
 
+def _words(words: set[str] | tuple[str, ...]) -> str:
+    """A regex alternation of `words` grouped by first letter: `sre` tries an alternative's first
+    letter before entering it, so a line is rejected after one check per letter, not per word."""
+    by_first: dict[str, list[str]] = {}
+    for w in sorted(words, key=lambda w: (-len(w), w)):
+        by_first.setdefault(w[0], []).append(re.escape(w[1:]))
+    return "(?:" + "|".join(f"{f}(?:{'|'.join(rest)})" for f, rest in by_first.items()) + ")"
+
+
 # Where a join may start, found on the whole text at once (every branch starts at a newline, so
-# the scan is fast): an x64 frame missing its call site, an x86 frame missing its call site,
-# `(FPO:`, a line starting with `(FPO:`/`(CONV:`, a 1-3 character line, a register that continues a row, a
-# flags-only line. A hit marks its line and the one before it; `_wrap_join` decides.
+# the scan is fast; leading blanks are skipped once, possessively, and the branches for lines
+# starting with a hex digit, or a letter, sit behind one check of it): an x64 frame missing its call
+# site, an x86 frame missing its call site, a line of 1-3 hex digits (a split offset), a line
+# starting with `(FPO:`/`(CONV:`, a register that continues a row, a flags-only line. A hit marks
+# its line and the one before it; `_wrap_join` decides. A line holding `(FPO:` anywhere, with a
+# parenthesis left open, is a start too (the only join it can start that no hint finds is an
+# annotation's rest): `_FPO` finds those, by a literal search.
 _JOIN_HINT = re.compile(
-    r"\n(?:"
+    r"\n[ \t]*+(?:(?=[0-9a-fA-F])(?:"
     + "|".join(
         pat.replace(r"\s", r"[ \t]")
         for pat in (
-            _X64_OPEN.pattern.removesuffix("$") + r"(?=\n)",
-            _X86_OPEN.pattern.removesuffix("$") + r"(?=\n)",
-            r"[^\n]*\(FPO:",
-            r"\s*\((?:FPO|CONV):",
-            r"[^\n]{1,3}(?=\n)",
-            rf"\s*(?:{'|'.join(sorted(set(_NEXT_REG.values())))})=",
-            r"\s*(?:nv|ov|up|dn|ei|di|pl|ng|nz|zr|na|ac|po|pe|nc|cy)\b",
+            _X64_OPEN.pattern.removeprefix(r"\s*+").removesuffix("$") + r"(?=\n)",
+            _X86_OPEN.pattern.removeprefix(r"\s*+").removesuffix("$") + r"(?=\n)",
+            r"[0-9a-fA-F]{1,3}(?=\n)",
         )
     )
-    + ")"
+    + r")|\((?:FPO|CONV):|(?=[a-z])(?:"
+    + _words(set(_NEXT_REG.values()))
+    + "=|"
+    + _words(_FLAG_WORDS)
+    + r"\b))"
 )
+_FPO = re.compile(r"\(FPO:")
 
 
-def _line_indices(text: str, pattern: re.Pattern[str]) -> list[int]:
-    """Index of the line each match of `pattern` starts on, in `text` = `"\\n" + "\\n".join(lines)`
-    (so a match at a line's leading newline is on that line)."""
-    out: list[int] = []
-    line, last = -1, 0
-    for m in pattern.finditer(text):
-        line += text.count("\n", last, m.start() + 1)
-        last = m.start() + 1
-        out.append(line)
-    return out
-
-
-def _join_candidates(texts: list[str]) -> list[int]:
+def _join_candidates(p: _Paste) -> list[int]:
     """Indices of lines a join may start at (see `_JOIN_HINT`)."""
-    hits = _line_indices("\n" + "\n".join(texts) + "\n", _JOIN_HINT)
-    return [i + d for i in hits for d in (-1, 0)]
+    texts, framed = p.texts, p.framed()
+    starts = [i + d for i, _ in _line_matches(framed, _JOIN_HINT) for d in (-1, 0)]
+    for i, _ in _line_matches(framed, _FPO):
+        if texts[i].count("(") > texts[i].count(")"):
+            starts.append(i)
+    return starts
 
 
 def _join_wrapped(p: _Paste) -> None:
@@ -564,7 +618,7 @@ def _join_wrapped(p: _Paste) -> None:
     line followed by something that is not the start of a line. An x86 frame and a lone call
     site separated only by blank lines (a blog's paragraphs) are joined too."""
     hard = _hard_wraps(p)
-    starts = sorted({*hard, *_join_candidates(p.texts)})
+    starts = sorted({*hard, *_join_candidates(p)})
     texts, nos = p.texts, p.nos
     n = len(texts)
     consumed: set[int] = set()
@@ -623,23 +677,26 @@ def _aggregate(events: list[tuple[str, int, int, int, str]]) -> list[Repair]:
     return out
 
 
+# `Line._make` without its length check: a (number, text) pair is a `Line` already.
+_new_line = functools.partial(tuple.__new__, Line)
+
+
 def repair(text: str) -> Repaired:
     """Repair a pasted debugger text. Never raises; returns lines with original line numbers."""
     p = _split(text)
     norm = p.joined() if p.events else text
-    before = len(p.events)
     _strip_html_tags(p, norm)
     _unescape_entities(p, norm)
     _fix_unicode(p, norm)
     _strip_forum_tags(p, norm)
     _restore_backticks(p, norm)
-    p.texts = [t.rstrip() for t in p.texts]
-    if len(p.events) != before:
-        norm = p.joined()
-    _strip_quotes(p, norm)
+    p.texts = list(map(str.rstrip, p.texts))
+    markdown = p.framed()  # the text that shows markdown escapes: before quotes and fences go
+    _strip_quotes(p)
     _strip_inline_backtick(p)
-    inside = _strip_fences(p, norm)
-    _unescape_markdown(p, norm, inside)
-    _strip_indentation(p, p.joined())
+    inside = _strip_fences(p)
+    _unescape_markdown(p, markdown, inside)
+    _strip_indentation(p)
     _join_wrapped(p)
-    return Repaired(list(map(Line._make, zip(p.nos, p.texts, strict=True))), _aggregate(p.events), p.ends)
+    lines = list(map(_new_line, zip(p.nos, p.texts, strict=True)))
+    return Repaired(lines, _aggregate(p.events), p.ends)

@@ -207,6 +207,18 @@ def test_fence_glued_to_code() -> None:
     assert r.repairs == [Repair("code-fence", 1, 2, 2, "glued to code")]
 
 
+def test_tilde_fence_guards_escapes_and_mid_line_backticks_stay() -> None:
+    # A `~~~` fence: its markdown escapes stay, those outside go; a ``` inside a line is no fence.
+    text = "kd> \\!analyze\n~~~\nC:\\x\\!y\n~~~\nsee ``` here"
+    r = repair(text)
+    assert r.lines == [Line(1, "kd> !analyze"), Line(3, "C:\\x\\!y"), Line(5, "see ``` here")]
+    assert [(x.kind, x.first_line) for x in r.repairs] == [
+        ("markdown-escape", 1),
+        ("code-fence", 2),
+        ("code-fence", 4),
+    ]
+
+
 def test_quote_prefix_run() -> None:
     # issues/061 lines 9-14: a mail reply, every line '> ', blank lines became '>'.
     text = "> Debugging Details:\n>\n> KEY_VALUES_STRING: 1\n>\n> Key  : Analysis.CPU.mSec\n> Value: 1281"
@@ -240,6 +252,13 @@ def test_single_quoted_prompt_is_unquoted() -> None:
     r = repair("> 16.0: kd> r rsp\nrsp=000000000817d0b8")
     assert r.lines[0] == Line(1, "16.0: kd> r rsp")
     assert r.repairs == [Repair("quote-prefix", 1, 1, 1, "before a prompt")]
+
+
+def test_single_quoted_line_of_an_all_quoted_paste() -> None:
+    # Every non-blank line quoted, runs one line long: the quote marks go all the same.
+    r = repair(">Arg1: 0000000000000004\n\n> Arg2: fffff80674aac510")
+    assert [line.text for line in r.lines] == ["Arg1: 0000000000000004", "", "Arg2: fffff80674aac510"]
+    assert r.repairs == [Repair("quote-prefix", 1, 1, 1, ""), Repair("quote-prefix", 3, 3, 1, "")]
 
 
 def test_irp_current_marker_is_kept() -> None:
@@ -284,6 +303,15 @@ def test_leading_inline_code_backtick() -> None:
     )
     assert r.lines[0] == Line(1, "0: kd> !analyze -v")
     assert r.repairs == [Repair("inline-code", 1, 1, 1, "")]
+
+
+def test_closing_inline_backtick_leaves_no_trailing_blanks() -> None:
+    # Found by differential fuzzing: '`\n\t`' raised IndexError (removing the closing backtick
+    # left a tab-only line, which the whole-paste indent repair emptied, then found no line in).
+    r = repair("`\n\t`")
+    assert r.lines == [Line(1, ""), Line(2, "")]
+    assert r.repairs == [Repair("inline-code", 1, 2, 2, "")]
+    assert texts("`0: kd> k\nnt!Foo+0x1 `") == ["0: kd> k", "nt!Foo+0x1"]
 
 
 def test_whole_paste_indented_four_spaces() -> None:
@@ -336,6 +364,31 @@ def test_indented_blocks_after_unindented_banner() -> None:
         "   +0x000 Signature        : 0x8000",
     ]
     assert r.repairs == [Repair("indented-code", 3, 6, 3, "4 spaces")]
+
+
+def test_tab_indented_blocks_after_unindented_banner() -> None:
+    # As code/028, with tabs: the `Arguments:` block proves the tab; the deeper block keeps its own.
+    text = "kd> !analyze -v\n\n\tArguments:\n\tArg1: 00000004\n\n\t\tsubsystem.\n\n\tFollowup: MachineOwner"
+    r = repair(text)
+    assert texts(text) == [
+        "kd> !analyze -v",
+        "",
+        "Arguments:",
+        "Arg1: 00000004",
+        "",
+        "\tsubsystem.",
+        "",
+        "Followup: MachineOwner",
+    ]
+    assert r.repairs == [Repair("indented-code", 3, 8, 4, "tab")]
+
+
+def test_marked_line_right_after_a_deeper_one() -> None:
+    # The block's `STACK_TEXT:` at its own indent proves the tab, though the line before it (one
+    # tab deeper) looks unindented too.
+    text = "kd> k\n\n\t\tFAULTING_IP:\n\tSTACK_TEXT:\n\nend"
+    assert texts(text) == ["kd> k", "", "\tFAULTING_IP:", "STACK_TEXT:", "", "end"]
+    assert repair(text).repairs == [Repair("indented-code", 3, 4, 2, "tab")]
 
 
 def test_debugger_indentation_is_kept() -> None:
@@ -431,6 +484,13 @@ def test_fpo_split_mid_word() -> None:
     assert texts(text) == ["fe4a3b2c 80111f0b 804557e0 803da1c8 803da1d8 mup!MupCreate+0xd1(FPO: [Non-Fpo]"]
 
 
+def test_complete_fpo_annotation_is_not_joined() -> None:
+    # code/094: a frame whose `(FPO: …)` is closed is complete; the next line is its own.
+    text = "fe4a3b2c 80111f0b 804557e0 803da1c8 803da1d8 mup!MupCreate+0xd1 (FPO: [Non-Fpo])\nFpo]"
+    assert texts(text) == text.split("\n")
+    assert repair(text).repairs == []
+
+
 def test_split_offset() -> None:
     # code/096 lines 30-32: call site on the next line, its offset's last digit on the one after.
     text = "fef97dec 80107aea feffc040 ff0981d8 ff0981d8\nsfmatalk!_AtalkDispatchClose+0x5\n1"
@@ -463,6 +523,26 @@ def test_x86_register_rows() -> None:
         Repair("wrapped-line", 1, 4, 2, "register row; register flags"),
         Repair("wrapped-line", 6, 7, 1, "register row"),
     ]
+
+
+def test_register_flags_wrapped_after_several_words() -> None:
+    # A mail client wrapped the flags at 60 columns: the rest (`ei pl zr na pe nc`, `ei` not a
+    # register) joins its row; `ends` maps the row to its last piece.
+    text = (
+        "eax=00000000 ebx=00000000 ecx=00000000 edx=00000000 esi=0000\n"
+        "eip=77e9016d esp=0034e75c ebp=0034e7f8 iopl=0         nv up\n"
+        "ei pl zr na pe nc\n"
+        "cs=0023  ss=002b  ds=002b  es=002b  fs=0053  gs=002b\n"
+        "efl=00000246"
+    )
+    r = repair(text)
+    assert r.lines == [
+        Line(1, "eax=00000000 ebx=00000000 ecx=00000000 edx=00000000 esi=0000"),
+        Line(2, "eip=77e9016d esp=0034e75c ebp=0034e7f8 iopl=0         nv up ei pl zr na pe nc"),
+        Line(4, "cs=0023  ss=002b  ds=002b  es=002b  fs=0053  gs=002b efl=00000246"),
+    ]
+    assert r.ends == {2: 3, 4: 5}
+    assert r.repairs == [Repair("wrapped-line", 2, 5, 2, "register flags; register row")]
 
 
 def test_complete_x64_registers_are_not_joined() -> None:

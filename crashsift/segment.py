@@ -52,7 +52,7 @@ _HEADER_LINE = re.compile(
     r"Machine Name:|Kernel base =|Debug session time|System Uptime|Process Uptime|Loading (?:Kernel|User) "
     r"Symbols|Loading unloaded module list|\.{4,}\s*$|For analysis of this file|Bugcheck code|"
     r"Connected to|Symbol Path validation|Response +Time|\*+ Path validation|\*+ Symbol Path|Deferred +|"
-    r"OK +|Unable to load image|ModLoad:|Page heap:|CommandLine:|"
+    r"OK +|Unable to load image|Page heap:|CommandLine:|"
     r"Starting directory:|Path validation summary)"
 )
 # The current event a debugger shows when it stops: a stored exception, a first-chance
@@ -69,9 +69,14 @@ _FIELD = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*:(?:\s|$)|^(?:CONTEXT|TRI
 _VS_FRAME = re.compile(r"^\W*[\w.-]+\.\w{2,4}!\S*\(")
 # The tail of a paste cut inside a frame's first column (`00a8f9`)
 _CUT_HEX = re.compile(r"^\s*[0-9a-f`]{1,16}\s*$")
+# `lm` output without its prompt: a module row, the column header, ModLoad lines of a live session
+_LM_LINE = re.compile(
+    r"^\s*ModLoad:|^start\s+end\s+module name|^Unloaded modules:"
+    r"|^[0-9a-f`]{8,17}\s+[0-9a-f`]{8,17}\s+\S+\s+(?:[A-Z#]{1,3}\s+)?\([a-z ]*(?:deferred|symbols)\)"
+)
 _KEY_VALUE = re.compile(r"^\s+Key\s*: \S")  # KEY_VALUES_STRING pairs of the newest !analyze
 _DISASM = re.compile(r"^[0-9a-f]{8}(?:`[0-9a-f]{8})?\s+[0-9a-f]{2,}\s+[a-z]{2,}", re.I)
-_LABEL = re.compile(r"^[\w.$@?<>-]+![^\s]+:$")
+_LABEL = re.compile(r"^[\w.$@?<>-]+(?:![^\s]+|\+0x[0-9a-fA-F]+):$")  # `nt!Foo+0x12:` or `ntdll+0x3c7ec:`
 _REGISTERS = re.compile(
     r"^\s*(?:[er]?[a-z0-9]{1,3}=[0-9a-f]{4,}\s+){2,}|^\s*iopl=|^\s*cs=[0-9a-f]{4}\s", re.I
 )
@@ -189,6 +194,8 @@ def line_kind(text: str) -> str | None:
         return "stack"
     if _FIELD.match(text) or _KEY_VALUE.match(text):
         return "analyze"
+    if _LM_LINE.match(text):
+        return "lm"
     if _DISASM.match(text) or _LABEL.match(text):
         return "disasm"
     if _REGISTERS.match(text):
@@ -222,7 +229,21 @@ _STRONG_KINDS = {
 }
 # Families whose output crashsift reads whole; other commands' output may contain analyze
 # output or a stack (`!thread`, a cdb script's `!analyze -v; k`) that is found by content.
-_READ_WHOLE = {"analyze", "stack", "bugcheck", "exr"}
+_READ_WHOLE = {
+    "analyze",
+    "stack",
+    "bugcheck",
+    "exr",
+    "dt",
+    "pool",
+    "disasm",
+    "registers",
+    "event",
+    "memory",
+    "lm",
+    "expr",
+    "header",
+}
 _STACK_KINDS = {"stack", "stack-header"}
 
 
@@ -315,13 +336,15 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
 
 
 def _starts_embedded(lines: list[Line], i: int) -> bool:
-    """Analyze output or a stack header, which start blocks of their own even inside the
-    output of a command crashsift does not read whole."""
+    """Analyze output, a stack header or ModLoad lines, which start blocks of their own even
+    inside the output of a command crashsift does not read whole."""
     text = lines[i].text
     if _STAR_ROW.match(text):
         return _kind_at(lines, i) == "analyze-start"
     if analyze.is_analyze_start(text):
         return not _FIELD.match(text) or text.startswith("STACK_TEXT")
+    if "ModLoad:" in text:
+        return text.lstrip().startswith("ModLoad:")  # modules loaded while a command ran (`g`)
     return stack.is_stack_header(text)
 
 
@@ -335,6 +358,7 @@ _CONTENT_JOINS: dict[str, set[str | None]] = {
     "dt": {"dt", None},
     "pool": {"pool", None},
     "expr": set(),
+    "lm": {"lm", None},
     "exr": {"exr"},
     "prose": {"prose", None},
     "unknown": {None},

@@ -1,0 +1,209 @@
+"""`!pool` output: the pool page that holds an address, and every block on it.
+
+Record (`PoolRecord`):
+
+- ``address``: the queried address from ``Pool page <address> region is <region>`` (``"0x…"``),
+  None when the header is not shown (old x86 output);
+- ``region``: the region named there (``Nonpaged pool``, ``Paged pool``, ``Unknown``, …);
+- ``entries``: one `PoolEntry` per block, in order: ``address``, ``size`` and ``previous_size``
+  (``"0x…"``; !pool prints the sizes in hex, so ``size:   c0`` is ``"0xc0"``), ``state``
+  (``Allocated`` or ``Free``; ``(Free )``, a block on a lookaside list, is ``Free``), ``tag``
+  (the four tag characters as printed, trailing blanks dropped: ``.tFs``, ``;oNm``, ``Io``),
+  ``protected`` (``(Protected)`` after the tag), ``process`` (the ``Process: …`` a quota block
+  is charged to, else None), ``highlighted`` (the ``*`` entry, the one holding the queried
+  address), ``kind`` (``small``; ``large`` for ``*… : large page allocation, tag is …, size is
+  0x… bytes``; ``special`` for ``*… size: … non-paged special pool, Tag is …``),
+  ``tag_description``, ``binary`` and ``owner`` (from ``Pooltag FMsl : STREAM_LIST_CTRL
+  structure, Binary : fltmgr.sys``), ``owning_component`` (from ``Owning component : …``,
+  printed when pooltag.txt does not know the tag), ``contents`` (the rows ``!pool addr 1``
+  dumps under the entry: address and the 32-bit values, ``"0x…"``) and ``line``;
+- ``errors``: the messages !pool prints instead of (or after) entries, as printed
+  (``… is not a valid large pool allocation, checking large session pool...``,
+  ``Unable to read large session pool table (…)``, ``Failed to read heap key``, the
+  corruption diagnosis).
+
+The grammar (``grammars/pool.lark``) reads one line at a time and tells the forms apart; the
+text after an entry's state (marker, tag, ``(Protected)``, ``Process:``) is one token, split by
+`_TAIL` because a tag may hold blanks. Lines none of these forms read (the ``.....`` an author
+put for elided rows, a second ``Pool page`` header) become diagnostics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lark import Token, Transformer
+from lark.exceptions import LarkError
+
+from crashsift.hexutil import hex_str
+from crashsift.model import Diagnostic, Line, Parsed
+from crashsift.parsers.grammar import load
+
+
+@dataclass(slots=True)
+class PoolDataRow:
+    """One row of the contents `!pool addr 1` dumps under an entry."""
+
+    address: str | None
+    values: list[str | None]
+    line: int
+
+
+@dataclass(slots=True)
+class PoolEntry:
+    address: str | None
+    size: str | None
+    previous_size: str | None = None
+    state: str = "Allocated"
+    tag: str = ""
+    protected: bool = False
+    process: str | None = None
+    highlighted: bool = False
+    kind: str = "small"
+    tag_description: str | None = None
+    binary: str | None = None
+    owner: str | None = None
+    owning_component: str | None = None
+    contents: list[PoolDataRow] = field(default_factory=list)
+    line: int | None = None
+
+
+@dataclass(slots=True)
+class PoolRecord:
+    address: str | None = None
+    region: str | None = None
+    entries: list[PoolEntry] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+_REGION_IS = re.compile(r"region\s+is\s*")
+# The text after an entry's state: `*` marker, tag, ` (Protected)`, ` Process: <eprocess>`
+_TAIL = re.compile(
+    r"(?P<star>\*)?(?P<tag>.{1,4}?)(?P<protected> *\(Protected\))?"
+    r"(?: *Process: *(?P<process>[0-9a-fA-F`]+))? *$"
+)
+_OWNING = re.compile(r"Owning\s+component\s*:\s*")
+
+
+class _ToItem(Transformer):
+    """Each line to a tagged tuple: (`page`|`entry`|`info`|`component`|`row`|`error`, …)."""
+
+    def page(self, items: list[Token]) -> tuple[str, str | None, str]:
+        return "page", hex_str(str(items[1])), _REGION_IS.sub("", str(items[2]), count=1).strip()
+
+    def entry(self, items: list[Token]) -> tuple[str, PoolEntry] | None:
+        marked = items[0].type == "MARK"
+        address, size, previous, state, tail = items[1:] if marked else items
+        m = _TAIL.match(tail)
+        if m is None:
+            return None
+        star, tag = m["star"] is not None, m["tag"]
+        # The tag's `*` is the marker the address carries too; without that marker only a full
+        # four-character tag after it shows it is one (a tag may itself start with `*`).
+        if star and not marked and len(tag) < 4:
+            star, tag = False, "*" + tag
+        return "entry", PoolEntry(
+            address=hex_str(str(address)),
+            size=_field_value(size),
+            previous_size=_field_value(previous),
+            state=str(state)[1:-1].strip(),
+            tag=tag.rstrip(),
+            protected=m["protected"] is not None,
+            process=hex_str(m["process"]),
+            highlighted=marked or star,
+        )
+
+    def large(self, items: list[Token]) -> tuple[str, PoolEntry]:
+        hexes = [str(t) for t in items if t.type == "HEXVAL"]
+        tag = next(str(t) for t in items if t.type == "LARGE_TAG")
+        return "entry", PoolEntry(
+            address=hex_str(hexes[0]),
+            size=hex_str(hexes[1]),
+            state="Free" if any(t.type == "FREE" for t in items) else "Allocated",
+            tag=tag.rstrip(),
+            highlighted=True,
+            kind="large",
+        )
+
+    def special(self, items: list[Token]) -> tuple[str, PoolEntry]:
+        return "entry", PoolEntry(
+            address=next(hex_str(str(t)) for t in items if t.type == "HEXVAL"),
+            size=next(_field_value(t) for t in items if t.type == "SIZE"),
+            tag=str(items[-1]).rstrip(),
+            highlighted=True,
+            kind="special",
+        )
+
+    def tag_info(self, items: list[Token]) -> tuple[str, str, str | None, str | None]:
+        description, _, owner = str(items[2]).partition(", Owner : ")
+        description, _, binary = description.partition(", Binary : ")
+        return "info", description.strip(), binary.strip() or None, owner.strip() or None
+
+    def component(self, items: list[Token]) -> tuple[str, str]:
+        return "component", _OWNING.sub("", str(items[0]), count=1).strip()
+
+    def data_row(self, items: list[Token]) -> tuple[str, str | None, list[str | None]]:
+        address, *values = str(items[0]).split()
+        return "row", hex_str(address), [hex_str(v) for v in values]
+
+    def error(self, items: list[Token]) -> tuple[str, str]:
+        return "error", str(items[0]).strip()
+
+
+_TRANSFORMER = _ToItem()
+
+
+def _field_value(token: Token) -> str | None:
+    """The hex number of a `size:   c0` or `previous size:   20` token."""
+    return hex_str(token.rsplit(":", 1)[1].strip())
+
+
+def parse(lines: list[Line]) -> Parsed[PoolRecord]:
+    """Read every line of one `!pool` block; what no form reads becomes a diagnostic."""
+    parser = load("pool")
+    record = PoolRecord()
+    diagnostics: list[Diagnostic] = []
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        try:
+            item = _TRANSFORMER.transform(parser.parse(text))
+        except LarkError:
+            item = None
+        if item is None:
+            diagnostics.append(Diagnostic(line.no, f"not a !pool line: {text[:60]}"))
+            continue
+        problem = _store(record, item, line.no)
+        if problem:
+            diagnostics.append(Diagnostic(line.no, problem))
+    return Parsed(record, diagnostics)
+
+
+def _store(record: PoolRecord, item: tuple[Any, ...], line_no: int) -> str | None:
+    """Put one line's item into the record; a reason when it cannot go anywhere."""
+    kind = item[0]
+    if kind == "page":
+        if record.region is not None:
+            return f"a second pool page header in one block: {item[1]} ({item[2]})"
+        record.address, record.region = item[1], item[2]
+        return None
+    if kind == "entry":
+        item[1].line = line_no
+        record.entries.append(item[1])
+        return None
+    if kind == "error":
+        record.errors.append(item[1])
+        return None
+    if not record.entries:
+        return f"pool {'contents' if kind == 'row' else 'tag description'} before any entry"
+    entry = record.entries[-1]
+    if kind == "info":
+        entry.tag_description, entry.binary, entry.owner = item[1], item[2], item[3]
+    elif kind == "component":
+        entry.owning_component = item[1]
+    else:
+        entry.contents.append(PoolDataRow(item[1], item[2], line_no))
+    return None

@@ -9,12 +9,20 @@ from __future__ import annotations
 import re
 
 _HEX_BODY = re.compile(r"[0-9a-fA-F]+")
+_DIGITS = frozenset("0123456789abcdefABCDEF")
+_DIGITS_OR_TICK = _DIGITS | {"`"}
 
 
 def hex_value(text: str | None) -> int | None:
     """`fffff880`0106f141`, `0x3B`, `3bh`, `0n59` -> int; anything else -> None."""
     if not text:
         return None
+    # Fast paths for what stacks are full of: bare digits (maybe with a backtick), `0x…`.
+    if _DIGITS_OR_TICK.issuperset(text):
+        t = text.replace("`", "")
+        return int(t, 16) if t else None
+    if text[:2] in ("0x", "0X") and len(text) > 2 and _DIGITS.issuperset(text[2:]):
+        return int(text[2:], 16)
     t = text.strip().replace("`", "").replace("'", "")
     if t.lower().startswith("0n"):
         return int(t[2:]) if t[2:].isdigit() else None
@@ -32,6 +40,12 @@ def hex_str(value: int | str | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
+        # Fast path, the same result without an int round trip: digits maybe with a backtick,
+        # maybe after `0x`.
+        digits = value[2:] if value[:2] in ("0x", "0X") else value
+        if digits and _DIGITS_OR_TICK.issuperset(digits):
+            digits = digits.replace("`", "")
+            return "0x" + (digits.lstrip("0").lower() or "0") if digits else None
         value = hex_value(value)
         if value is None:
             return None

@@ -185,6 +185,15 @@ def test_mex_source_column_and_comment() -> None:
     # code/078.txt line 115
     site = parse_call_site("ntdll!RtlExitUserThread      <---- Calling ExitThread()     ")
     assert (site.function, site.notes) == ("RtlExitUserThread", ["Calling ExitThread()"])
+    # code/062.txt lines 161 and 175: the paster's `-->` comments on !mex.us rows
+    site = parse_call_site("ntdll!NtDelayExecution+0x14 --> Delaying or sleeping the execution of the thread")
+    assert (site.module, site.function, site.offset) == ("ntdll", "NtDelayExecution", "0x14")
+    assert site.notes == ["Delaying or sleeping the execution of the thread"]
+    site = parse_call_site("0xcc000c --> Likely custom or obfuscated addresses in the implant")
+    assert (site.address, site.notes) == (
+        "0xcc000c",
+        ["Likely custom or obfuscated addresses in the implant"],
+    )
     # issues/177.txt line 9: the user's comment
     site = parse_call_site("wslhost+0x8cdd7    ; or wslhost+0x8ce87")
     assert (site.module, site.offset, site.notes) == ("wslhost", "0x8cdd7", ["or wslhost+0x8ce87"])

@@ -620,6 +620,91 @@ mfc90ud!CCmdTarget::OnCmdMsg
     assert (record.frames[4].module, record.frames[4].function) == ("mfc90ud", "CCmdTarget::OnCmdMsg")
 
 
+# code/062.txt lines 160-187: !mex.us, unique stacks grouped by thread, the paster's --> comments
+MEX_US = """\
+1 thread [stats]: 0
+    00007ff893fad3f4 ntdll!NtDelayExecution+0x14 --> Delaying or sleeping the execution of the thread
+    00007ff89199967e KERNELBASE!SleepEx+0x9e
+    000000000040305f beacon+0x305f
+    0000000000000001 0x1
+
+1 thread [stats]: 2
+    00007ff893facdf4 ntdll!NtWaitForSingleObject+0x14
+    00007ff891971a8e KERNELBASE!WaitForSingleObjectEx+0x8e
+    00007ff87eeaf4b8 wininet!CPendingSyncCall::HandlePendingSync_AppHangIsAppBug\
+ForCallingWinInetSyncOnUIThread+0xe0
+    00007ff87eeaa10f wininet!INTERNET_HANDLE_OBJECT::HandlePendingSync+0x33
+    00007ff87ee50a7e wininet!HttpWrapSendRequest+0xa476e
+    00007ff87ee20ff5 wininet!InternalHttpSendRequestA+0x5d
+    00007ff87ee20f68 wininet!HttpSendRequestA+0x58 --> Windows API call to send an HTTP request
+    000000000065e526 0x65e526
+    0000000000cc000c 0xcc000c --> Likely custom or obfuscated addresses in the implant
+    0000000000c2f9a0 0xc2f9a0
+
+1 thread [stats]: 10
+    0000000000000000 0x0 --> Thread with an empty call stack
+
+8 threads [stats]: 1 3 4 5 6 7 8 9
+    00007ff893fb07c4 ntdll!NtWaitForWorkViaWorkerFactory+0x14
+    00007ff893f62dc7 ntdll!TppWorkerThread+0x2f7
+    00007ff893be7034 kernel32!BaseThreadInitThunk+0x14
+    00007ff893f62651 ntdll!RtlUserThreadStart+0x21
+
+4 stack(s) with 11 threads displayed (11 Total threads)"""
+
+
+def test_mex_unique_stacks() -> None:
+    record, diagnostics = _record(MEX_US, 160)
+    assert record.columns == ["address", "call_site"]
+    assert [f.line for f in record.frames] == [*range(161, 165), *range(167, 177), 179, *range(182, 186)]
+    first = record.frames[0]
+    assert (first.address, first.module, first.function, first.offset) == (
+        "0x7ff893fad3f4",
+        "ntdll",
+        "NtDelayExecution",
+        "0x14",
+    )
+    assert first.notes == ["Delaying or sleeping the execution of the thread"]
+    assert (first.child_sp, first.ret_addr, first.index) == (None, None, None)
+    beacon, bare = record.frames[2], record.frames[3]
+    assert (beacon.address, beacon.module, beacon.function, beacon.offset) == (
+        "0x40305f",
+        "beacon",
+        None,
+        "0x305f",
+    )
+    assert (bare.address, bare.module, bare.call_site, bare.notes) == ("0x1", None, "0x1", [])
+    send = record.frames[10]
+    assert (send.line, send.address, send.function) == (173, "0x7ff87ee20f68", "HttpSendRequestA")
+    assert send.notes == ["Windows API call to send an HTTP request"]
+    implant = record.frames[12]
+    assert (implant.line, implant.address, implant.module) == (175, "0xcc000c", None)
+    assert implant.notes == ["Likely custom or obfuscated addresses in the implant"]
+    empty = record.frames[14]
+    assert (empty.line, empty.address, empty.notes) == (179, "0x0", ["Thread with an empty call stack"])
+    last = record.frames[-1]
+    assert (last.address, last.module, last.function, last.offset) == (
+        "0x7ff893f62651",
+        "ntdll",
+        "RtlUserThreadStart",
+        "0x21",
+    )
+    assert [d for d in diagnostics if d.message != "blank line inside the stack"] == [
+        Diagnostic(160, "thread group: 1 thread [stats]: 0"),
+        Diagnostic(166, "thread group: 1 thread [stats]: 2"),
+        Diagnostic(178, "thread group: 1 thread [stats]: 10"),
+        Diagnostic(181, "thread group: 8 threads [stats]: 1 3 4 5 6 7 8 9"),
+        Diagnostic(187, "not a frame: 4 stack(s) with 11 threads displayed (11 Total threads)"),
+    ]
+
+
+def test_mex_rows_need_a_thread_group() -> None:
+    # Without a `[stats]` line a lone column and a call site is not read as a !mex.us row.
+    record, diagnostics = _record("    00007ff89199967e KERNELBASE!SleepEx+0x9e", 1)
+    assert record.frames == []
+    assert diagnostics == [Diagnostic(1, "not a frame: 00007ff89199967e KERNELBASE!SleepEx+0x9e")]
+
+
 def test_blank_lines_between_frames() -> None:
     # issues/140.txt-style blank line inside a block; leading and trailing blanks are not reported
     text = "\nChildEBP RetAddr\n0015fce4 010e1415 test1!Add+0x1e\n\n0015fcf0 010e1500 test1!main+0x2\n"

@@ -13,7 +13,8 @@ Record (`CallSite`):
 - ``inline``: the site says it was inlined (``[inlined in nt!Foo+0x12]``).
 - ``source_file`` / ``source_line``: from ``[path @ 12]`` or the MEX ``Source`` column.
 - ``notes``: kv annotations (``FPO: [0,0,0]``, ``CONV: stdcall``, ``TrapFrame @ 8054…``,
-  ``Inline Function @ …``), ``inlined in …``, ``params: …``, ``unloaded module``, comments.
+  ``Inline Function @ …``), ``inlined in …``, ``params: …``, ``unloaded module``, comments
+  (``<- …``, ``--> …``, ``; …``).
 - ``cut_off``: the text ends inside an annotation or a hex word (a truncated paste).
 
 Symbol text is never fed to a lexer: C++ names contain every punctuation character, so the
@@ -36,13 +37,17 @@ _OPEN_NOTE = re.compile(r"\s*\((?:FPO|CONV):[^()]*$|\s+\[[^\]]*$")
 _BARE_TRAPFRAME = re.compile(r"\s+(TrapFrame @ [0-9a-fA-F`]+)\s*$")
 # MEX: symbol, two or more spaces, `path @ line` without brackets.
 _MEX_SOURCE = re.compile(r"(?P<sym>\S.*?)\s{2,}(?P<file>\S.*?)\s+@\s+(?P<line>\d+)\s*")
-_COMMENT = re.compile(r"\s+(?:<-+|;)\s*(?P<text>.*)$")
+_COMMENT = re.compile(r"\s+(?:<-+|-->|;)\s*(?P<text>.*)$")
 _ELIDED_TAIL = re.compile(r"\s+\.\.\.$")
 _OFFSET = re.compile(r"\+(?P<hex>(?:0[xX])?[0-9a-fA-F`]+)$")
 _ADDRESS = re.compile(r"(?:0[xX][0-9a-fA-F`]+|[0-9a-fA-F]{8}(?:`?[0-9a-fA-F]{8})?)")
 _PARTIAL_HEX = re.compile(r"[0-9a-fA-F`]+")
-# The common case, `mod!Func+0x12` with a plain name, read in one step.
-_SIMPLE = re.compile(r"(?P<mod>[\w.@$-]+)!(?P<func>[\w$@:~]+)(?:\+(?P<off>(?:0[xX])?[0-9a-fA-F]+))?")
+# The common case, `mod!Func+0x12` or `mod+0x12` with plain names and maybe `[path @ 12]`, read
+# in one step (a lone `mod` matches too, but may be an address: it is not read here).
+_SIMPLE = re.compile(
+    r"(?!Unloaded_)(?P<mod>[\w.@$-]+)(?:!(?P<func>[\w$@:~]+))?(?:\+(?P<off>(?:0[xX])?[0-9a-fA-F]+))?"
+    r"(?:\s+\[\s*(?P<file>[^\[\]\n]*?[^\s\[\]])\s*@\s*(?P<line>\d+)\s*\])?"
+)
 _PARAMS = re.compile(r"(?P<name>.*?)\((?P<params>[^()]*(?:=|\bvoid\b)[^()]*)\)$", re.S)
 
 
@@ -63,13 +68,19 @@ class CallSite:
 
 def parse_call_site(text: str) -> CallSite:
     """Split a call site such as ``nt!KiPageFault+0x16e [x.c @ 12]``; never raises."""
+    text = text.strip()
+    simple = _SIMPLE.fullmatch(text)
+    if simple:
+        module, function, offset, file, line = simple.group("mod", "func", "off", "file", "line")
+        if function is not None or offset is not None:
+            site = CallSite(module, function, hex_str(offset))
+            if file:
+                site.source_file, site.source_line = file, int(line)
+            return site
+    if _ADDRESS.fullmatch(text):  # a bare address: nothing to peel
+        return CallSite(address=hex_str(text))
     site = CallSite()
-    simple = _SIMPLE.fullmatch(text.strip())
-    if simple and not simple.group("mod").startswith("Unloaded_"):
-        site.module, site.function = simple.group("mod"), simple.group("func")
-        site.offset = hex_str(simple.group("off"))
-        return site
-    rest = _peel_annotations(text.strip().replace("0×", "0x"), site)
+    rest = _peel_annotations(text.replace("0×", "0x"), site)
     _read_symbol(rest, site)
     return site
 
@@ -79,11 +90,8 @@ def _peel_annotations(text: str, site: CallSite) -> str:
     while text:
         before = text
         text = _peel_open_note(_peel_group(text, site), site)
-        for pattern, note in ((_COMMENT, True), (_BARE_TRAPFRAME, True), (_ELIDED_TAIL, False)):
-            match = pattern.search(text)
-            if match:
-                site.notes.insert(0, match.group(1).strip() if note else "text elided")
-                text = text[: match.start()].rstrip()
+        if "<-" in text or "-->" in text or ";" in text or "TrapFrame @" in text or text.endswith("..."):
+            text = _peel_tail_notes(text, site)  # the test costs less than the searches
         if text == before:
             break
     if site.source_file is None:
@@ -91,9 +99,19 @@ def _peel_annotations(text: str, site: CallSite) -> str:
     return text
 
 
+def _peel_tail_notes(text: str, site: CallSite) -> str:
+    """A trailing comment, a bare ``TrapFrame @ …`` and a ``...`` elision, in that order."""
+    for pattern, note in ((_COMMENT, True), (_BARE_TRAPFRAME, True), (_ELIDED_TAIL, False)):
+        match = pattern.search(text)
+        if match:
+            site.notes.insert(0, match.group(1).strip() if note else "text elided")
+            text = text[: match.start()].rstrip()
+    return text
+
+
 def _peel_open_note(text: str, site: CallSite) -> str:
     """An annotation left open at the end: keep it as a note and mark a cut-off source."""
-    match = _OPEN_NOTE.search(text)
+    match = _OPEN_NOTE.search(text) if "(" in text or "[" in text else None
     if not match:
         return text
     opened = match.group(0).strip()
@@ -138,6 +156,9 @@ def _peel_group(text: str, site: CallSite) -> str:
 def _matching_open(text: str) -> int | None:
     """Index of the bracket opening the group that closes at the end of `text`."""
     pairs = {")": "(", "]": "["}
+    last = text.rfind(pairs[text[-1]], 0, len(text) - 1)
+    if last >= 0 and not any(ch in text[last + 1 : -1] for ch in ")]"):
+        return last  # the usual group, nothing nested in it: the nearest opener matches
     stack: list[str] = []
     for i in range(len(text) - 1, -1, -1):
         ch = text[i]

@@ -1,25 +1,28 @@
 """Read one block of k-family stack output into frames.
 
 Handles ``k kb kv kp kP kn kc kf kL ~*k k100 !kb !kv``, STACK_TEXT inside ``!analyze`` (x86
-and x64, with or without ``: args :``, elided ``... :`` rows), ``!mex.t`` tables, the NT4
+and x64, with or without ``: args :``, elided ``... :`` rows), ``!mex.t`` tables, ``!mex.us``
+unique stacks (a ``1 thread [stats]: 0`` line per group, then address and call site), the NT4
 ``FramePtr`` and Dr. Watson ``FramePtr ReturnAd`` tables, and the copied WinDbgX Stack window
 (``[0x0]  call site  0xChildSP  0xRetAddr``), on x86, x64 and ARM64.
 
 Record (`StackRecord`):
 
 - ``columns``: the columns found, in the order printed; names from ``index``, ``frame_size``
-  (kf ``Memory``), ``child_sp``, ``ret_addr``, ``args``, ``call_site``, ``source`` (MEX).
+  (kf ``Memory``), ``child_sp``, ``ret_addr``, ``args``, ``address`` (``!mex.us``), ``call_site``,
+  ``source`` (MEX).
   From the header when the block has one, otherwise from the frames' content.
 - ``frames``: one `crashsift.model.Frame` per frame line, ``line`` = its original line number.
   Hex columns and args are ``"0x…"``; ``index`` is the hex frame number as an int; the call
-  site is split by `crashsift.parsers.callsite`; kv annotations, kp parameters and the kf frame
-  size (``frame size: 0x40``) go to ``notes``.
+  site is split by `crashsift.parsers.callsite`; kv annotations, kp parameters, comments
+  (``--> …``) and the kf frame size (``frame size: 0x40``) go to ``notes``.
 
 Lines that are not frames (debugger warnings, ``<snip…>`` and ``...`` elisions, blank lines
-between frames, text glued before the header) become diagnostics. A frame wrapped over several
-lines (kP parameters, a call site or FPO data on the next line, a symbol cut mid-token) is
-joined back into one frame. A frame cut off after its call site started is kept as read, with a
-``frame cut off`` diagnostic; one cut before its call site is left out, with a diagnostic.
+between frames, text glued before the header, ``!mex.us`` thread groups) become diagnostics.
+A frame wrapped over several lines (kP parameters, a call site or FPO data on the next line, a
+symbol cut mid-token) is joined back into one frame. A frame cut off after its call site
+started is kept as read, with a ``frame cut off`` diagnostic; one cut before its call site is
+left out, with a diagnostic.
 
 Frame lines are parsed with the ``stack.lark`` grammar, the whole block in one call; when that
 fails, line by line, so one odd line costs only itself.
@@ -28,6 +31,7 @@ fails, line by line, so one odd line costs only itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lark import Lark, Tree
@@ -38,7 +42,8 @@ from crashsift.model import Diagnostic, Frame, Line, Parsed
 from crashsift.parsers.callsite import parse_call_site
 from crashsift.parsers.grammar import load
 
-COLUMN_ORDER = ("index", "frame_size", "child_sp", "ret_addr", "args", "call_site", "source")
+COLUMN_ORDER = ("index", "frame_size", "child_sp", "ret_addr", "args", "address", "call_site", "source")
+MEX_US_COLUMNS = frozenset({"address", "call_site"})
 WINDOW_COLUMNS = ("index", "call_site", "child_sp", "ret_addr")
 
 _HEX = r"[0-9a-fA-F]{8}(?:`?[0-9a-fA-F]{8})?"
@@ -84,6 +89,12 @@ _ELISION = re.compile(r"\s*(?:\.{3,}|…|<snip.*>|\[(?:\.\.\.|…)\]|//\s*\.+)\s
 _DEBUGGER_NOTE = re.compile(
     r"\s*(?:WARNING:|ERROR:|Unable to |\*\*\*|GetContextState|Cannot |Failed |Memory read error)"
 )
+# `!mex.us` (unique stacks): a group line names the threads, then each row is the instruction
+# address and the call site (`    00007ff893fad3f4 ntdll!NtDelayExecution+0x14`).
+_MEX_GROUP = re.compile(r"\s*\d+ threads? \[stats\]:")
+_MEX_ROW = re.compile(
+    rf"\s*{_HEX}\s+(?:[A-Za-z_<][\w.@$<>-]*!|<?[A-Za-z_][\w.@-]*>?\+0[xX]|0[xX][0-9a-fA-F`]+(?:\s|$))"
+)
 _WINDOW_TAIL = re.compile(r"\s+(0x[0-9a-fA-F`]+)\s+(0x[0-9a-fA-F`]+)\s*$")
 
 
@@ -110,8 +121,13 @@ def is_stack_header(text: str) -> bool:
 
 def is_frame_line(text: str) -> bool:
     """Cheap test: does this line look like a stack frame (any k-variant, STACK_TEXT, kc)?"""
-    if _STRUCTURED.match(text):
-        return not (_DISASSEMBLY.match(text) or _MODULE_ROW.match(text))
+    return _is_frame(text, _STRUCTURED.match(text) is not None)
+
+
+def _is_frame(text: str, structured: bool) -> bool:
+    """`is_frame_line` for a line whose `_STRUCTURED` match is already known."""
+    if structured:  # `lm` rows need a `(`
+        return not (_DISASSEMBLY.match(text) or ("(" in text and _MODULE_ROW.match(text)))
     return _is_site_only(text)
 
 
@@ -131,9 +147,9 @@ def parse(lines: list[Line]) -> Parsed[StackRecord]:
     return Parsed(StackRecord(columns=columns, frames=frames), diagnostics)
 
 
-def _collect(lines: list[Line], diagnostics: list[Diagnostic]) -> tuple[set[str] | None, list[_Entry]]:
+def _collect(lines: list[Line], diagnostics: list[Diagnostic]) -> tuple[frozenset[str] | None, list[_Entry]]:
     """Split the block into header columns, frame entries and diagnostics."""
-    header: set[str] | None = None
+    header: frozenset[str] | None = None
     entries: list[_Entry] = []
     blanks: list[int] = []
     last = _last_text_index(lines)
@@ -142,10 +158,12 @@ def _collect(lines: list[Line], diagnostics: list[Diagnostic]) -> tuple[set[str]
         if not text:
             blanks.append(line.no)
             continue
-        if entries:
-            diagnostics.extend(Diagnostic(no, "blank line inside the stack") for no in blanks)
-        blanks = []
-        match = _HEADER.search(text)
+        if blanks:
+            if entries:
+                diagnostics.extend(Diagnostic(no, "blank line inside the stack") for no in blanks)
+            blanks = []
+        structured = _STRUCTURED.match(text) is not None
+        match = _HEADER.search(text) if "Ret" in text else None  # every header names RetAddr
         if match:
             if header is None:
                 header = _header_columns(text[match.start() :])
@@ -153,10 +171,17 @@ def _collect(lines: list[Line], diagnostics: list[Diagnostic]) -> tuple[set[str]
                 diagnostics.append(Diagnostic(line.no, "another stack header"))
             if match.start():
                 diagnostics.append(Diagnostic(line.no, f"text before stack header: {text[: match.start()]}"))
-        elif entries and _continues(entries[-1].text, text):
+        elif entries and _continues(entries[-1].text, text, structured):
             entries[-1].text = _join(entries[-1].text, text)
-        elif is_frame_line(text) or (i == last and _CUT_TAIL.fullmatch(text)):
+        elif (
+            _is_frame(text, structured)
+            or (header == MEX_US_COLUMNS and _MEX_ROW.match(text))
+            or (i == last and _CUT_TAIL.fullmatch(text))
+        ):
             entries.append(_Entry(line.no, text))
+        elif _MEX_GROUP.match(text):
+            header = header or MEX_US_COLUMNS
+            diagnostics.append(Diagnostic(line.no, f"thread group: {text}"))
         else:
             diagnostics.append(Diagnostic(line.no, _non_frame_message(text)))
     return header, entries
@@ -170,19 +195,20 @@ def _last_text_index(lines: list[Line]) -> int:
     return -1
 
 
-def _header_columns(header: str) -> set[str]:
+def _header_columns(header: str) -> frozenset[str]:
     """Column names a header line announces; x86 `k` headers do not name the call site
     column (``ChildEBP RetAddr``) but it is always there."""
-    return {"call_site"} | {name for name, word in _HEADER_WORDS if word.search(header)}
+    return frozenset({"call_site"} | {name for name, word in _HEADER_WORDS if word.search(header)})
 
 
-def _continues(previous: str, text: str) -> bool:
-    """Is `text` the wrapped rest of the frame `previous` rather than a line of its own?"""
-    if _NO_SITE.fullmatch(previous) and previous.count(":") == 1 and _ARGS_TAIL.match(text):
+def _continues(previous: str, text: str, structured: bool) -> bool:
+    """Is `text` (`structured`: its `_STRUCTURED` match) the wrapped rest of the frame
+    `previous` rather than a line of its own? Cheap tests first: this runs for every line."""
+    if ":" in text and _ARGS_TAIL.match(text) and previous.count(":") == 1 and _NO_SITE.fullmatch(previous):
         return True
-    if _STRUCTURED.match(text) or _ELISION.fullmatch(text):
+    if structured or _ELISION.fullmatch(text):
         return False
-    if _NO_SITE.fullmatch(previous) or text[0] in "([":
+    if text[0] in "([" or _NO_SITE.fullmatch(previous):
         return True
     if _STRUCTURED.match(previous) and _is_site_only(text):
         return True  # a call site wrapped mid-token: kc lines never mix with columns
@@ -210,14 +236,14 @@ def _non_frame_message(text: str) -> str:
 
 
 def _parse_entries(
-    entries: list[_Entry], header: set[str] | None, diagnostics: list[Diagnostic]
+    entries: list[_Entry], header: frozenset[str] | None, diagnostics: list[Diagnostic]
 ) -> list[Frame | None]:
     """Parse all entries in one grammar call; fall back to one call per entry on failure."""
     if not entries:
         return []
     parser = load("stack")
     try:
-        trees = parser.parse("\n".join(e.text for e in entries)).children
+        trees = parser.parse("".join(f"{e.text}\n" for e in entries)).children
     except LarkError:
         trees = [_parse_one(parser, e, diagnostics) for e in entries]
     last = len(entries) - 1
@@ -230,23 +256,30 @@ def _parse_entries(
 def _parse_one(parser: Lark, entry: _Entry, diagnostics: list[Diagnostic]) -> Tree | None:
     """One entry on its own; a diagnostic instead of a frame when even that fails."""
     try:
-        return parser.parse(entry.text).children[0]
+        return parser.parse(f"{entry.text}\n").children[0]
     except LarkError:
         diagnostics.append(Diagnostic(entry.no, f"unreadable frame: {entry.text}"))
         return None
 
 
 def _build(
-    tree: Tree, entry: _Entry, header: set[str] | None, is_last: bool, diagnostics: list[Diagnostic]
+    tree: Tree, entry: _Entry, header: frozenset[str] | None, is_last: bool, diagnostics: list[Diagnostic]
 ) -> Frame | None:
     """A `Frame` from one parsed frame tree; cut-off and missing parts become diagnostics. A
     frame cut before its call site is left out: its columns alone identify nothing."""
     frame = Frame(line=entry.no)
     lead: list[str] = []
-    body = tree.children[-1]
-    if len(tree.children) == 2:
-        lead = [str(t) for t in tree.children[0].children]
-    cut = _fill_body(frame, body, header)
+    tokens: dict[str, str] = {}
+    for token in tree.children:
+        if token.type == "FRAMENO":
+            lead.append(token.rstrip())
+        else:
+            tokens[token.type] = token
+    cols = tokens["COLS"].split() if "COLS" in tokens else []
+    if cols and len(cols[0]) <= 4:  # the frame number and frame size (columns have 8+ digits)
+        lead = [w for w in cols[:2] if len(w) <= 4]
+        cols = cols[len(lead) :]
+    cut = _fill_body(frame, tokens, cols, header)
     _fill_lead(frame, lead, header)
     if not frame.call_site and (cut or is_last):
         diagnostics.append(
@@ -260,32 +293,35 @@ def _build(
     return frame
 
 
-def _fill_lead(frame: Frame, lead: list[str], header: set[str] | None) -> None:
+def _fill_lead(frame: Frame, lead: list[str], header: frozenset[str] | None) -> None:
     """Frame number and kf frame size; a lone number is the size only under a ``Memory``
     header without ``#``."""
+    if not lead:
+        return
     if len(lead) == 1 and header and "frame_size" in header and "index" not in header:
         lead = ["", lead[0]]
-    if lead and lead[0]:
+    if lead[0]:
         frame.index = int(lead[0], 16)
     if len(lead) == 2:
         frame.notes.insert(0, f"frame size: {hex_str(lead[1])}")
 
 
-def _fill_body(frame: Frame, body: Tree, header: set[str] | None) -> bool:
-    """Columns, args and call site of the frame; True when the frame was cut off."""
-    tokens = {t.type: str(t) for t in body.children}
-    site = tokens.get("SITE", "").strip()
-    cols = tokens.get("COLS", "").split()
+def _fill_body(frame: Frame, tokens: dict[str, str], cols: list[str], header: frozenset[str] | None) -> bool:
+    """Columns, args and call site of the frame from its tokens by type (`cols`: the COLS
+    words after the frame number); True when the frame was cut off."""
+    site = tokens["SITE"].strip() if "SITE" in tokens else ""
     if "INLINE_MARK" in tokens:
         frame.inline = True
     if "ELLIPSIS" in tokens:
         frame.notes.append("columns elided")
-    cut = "ARGS" in tokens and _fill_args(frame, tokens["ARGS"], bool(site))
+    has_args = "ARGS" in tokens
+    cut = has_args and _fill_args(frame, tokens["ARGS"], bool(site))
     if "WINDOW_INDEX" in tokens:
         frame.index = int(tokens["WINDOW_INDEX"][3:-1], 16)
         site, cols = _split_window(site)
         cut = cut or not cols
-    _assign_columns(frame, cols, "ARGS" in tokens, header)
+    if cols:
+        _assign_columns(frame, cols, has_args, header)
     return _fill_site(frame, site) or cut
 
 
@@ -308,19 +344,22 @@ def _split_window(site: str) -> tuple[str, list[str]]:
     return site[: match.start()].strip(), [match.group(1), match.group(2)]
 
 
-def _assign_columns(frame: Frame, cols: list[str], has_args: bool, header: set[str] | None) -> None:
-    """Child-SP, RetAddr and x86 args from the leading hex columns, by count and header."""
-    values = [hex_str(c) for c in cols]
-    if len(values) == 1:
+def _assign_columns(frame: Frame, cols: list[str], has_args: bool, header: frozenset[str] | None) -> None:
+    """Child-SP, RetAddr and x86 args from the leading hex columns (at least one), by count and
+    header; the instruction address of a `!mex.us` row."""
+    if len(cols) == 1 and header == MEX_US_COLUMNS:
+        frame.address = hex_str(cols[0])
+        return
+    if len(cols) == 1:
         ret_only = has_args or (header is not None and "child_sp" not in header)
         if ret_only:
-            frame.ret_addr = values[0]
+            frame.ret_addr = hex_str(cols[0])
         else:
-            frame.child_sp = values[0]
+            frame.child_sp = hex_str(cols[0])
         return
-    if values:
-        frame.child_sp, frame.ret_addr = values[0], values[1]
-        frame.args = [v for v in values[2:] if v] + frame.args
+    frame.child_sp, frame.ret_addr = hex_str(cols[0]), hex_str(cols[1])
+    if len(cols) > 2:
+        frame.args = [v for v in map(hex_str, cols[2:]) if v] + frame.args
 
 
 def _fill_site(frame: Frame, text: str) -> bool:
@@ -332,29 +371,32 @@ def _fill_site(frame: Frame, text: str) -> bool:
         return True
     frame.call_site = text
     frame.module, frame.function, frame.offset = site.module, site.function, site.offset
-    frame.address = site.address
+    frame.address = frame.address or site.address  # a `!mex.us` row's address column first
     frame.inline = frame.inline or site.inline
     frame.source_file, frame.source_line = site.source_file, site.source_line
     frame.notes.extend(site.notes)
     return site.cut_off
 
 
-def _columns(header: set[str] | None, frames: list[Frame]) -> list[str]:
+def _columns(header: frozenset[str] | None, frames: list[Frame]) -> list[str]:
     """Columns in print order: the header's, plus any the frames show that it did not name."""
     found = set(header or ())
-    for frame in frames:
-        found.update(_frame_columns(frame))
+    for name, shows in _COLUMN_TESTS:
+        if name not in found and any(shows(frame) for frame in frames):
+            found.add(name)
     return [name for name in COLUMN_ORDER if name in found]
 
 
-def _frame_columns(frame: Frame) -> set[str]:
-    """Columns one frame has values for."""
-    present = {
-        "index": frame.index is not None,
-        "child_sp": frame.child_sp is not None,
-        "ret_addr": frame.ret_addr is not None,
-        "args": bool(frame.args),
-        "call_site": bool(frame.call_site),
-        "frame_size": any(n.startswith("frame size:") for n in frame.notes),
-    }
-    return {name for name, yes in present.items() if yes}
+def _has_frame_size(frame: Frame) -> bool:
+    return any(n.startswith("frame size:") for n in frame.notes)
+
+
+# Whether a frame has a value for a column (a column the header names is not looked for).
+_COLUMN_TESTS: tuple[tuple[str, Callable[[Frame], bool]], ...] = (
+    ("index", lambda frame: frame.index is not None),
+    ("child_sp", lambda frame: frame.child_sp is not None),
+    ("ret_addr", lambda frame: frame.ret_addr is not None),
+    ("args", lambda frame: bool(frame.args)),
+    ("call_site", lambda frame: bool(frame.call_site)),
+    ("frame_size", _has_frame_size),
+)

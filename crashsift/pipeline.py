@@ -14,7 +14,7 @@ from typing import Any
 
 from crashsift import facts
 from crashsift.model import Block, Diagnostic, Line, Parsed, Report, Source, Stack
-from crashsift.parsers import parser_for, stack
+from crashsift.parsers import command_hook_for, parser_for, stack
 from crashsift.repair import repair
 from crashsift.segment import Segment, segment
 
@@ -104,6 +104,8 @@ def _parse_segment(seg: Segment) -> ParsedBlock:
         block = Block(seg.command, kind, seg.start_line, seg.end_line, record)
         return ParsedBlock(seg, block, None)
     parsed = parser(seg.lines)
+    if seg.command and (hook := command_hook_for(seg.kind)) is not None:
+        hook(parsed.record, seg.command)
     block = Block(seg.command, seg.kind, seg.start_line, seg.end_line, parsed.record)
     pb = ParsedBlock(seg, block, parsed, list(parsed.diagnostics))
     if seg.kind == "stack":

@@ -18,7 +18,7 @@ from crashsift.model import Line
 from crashsift.parsers import analyze, stack
 
 _PROMPT = re.compile(
-    r"^\s*(?:\d+:\s*)?(?:l?kd|\d+:\d{3}(?::[a-z0-9]+)?|\d+:\d+:\d{3}(?::[a-z0-9]+)?)>\s?(?P<cmd>.*)$",
+    r"^\s*(?:\d+(?:\.\d+)?:\s*)?(?:l?kd|\d+:\d{3}(?::[a-z0-9]+)?|\d+:\d+:\d{3}(?::[a-z0-9]+)?)>\s?(?P<cmd>.*)$",
     re.IGNORECASE,
 )
 # `> kn`: a prompt shortened by the user; accepted only before a known command.
@@ -27,7 +27,7 @@ _SHORT_PROMPT = re.compile(r"^\s*>\s*(?P<cmd>(?:~\S*\s*)?[!.]?[a-zA-Z?][\w.]*.*)
 FAMILIES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^!analyze\b", re.I), "analyze"),
     (re.compile(r"^(?:~[^\s!]*?\s*)?!?k[bvpPncfLdM]*(?:\s|\d|=|$)|^!mex\.t\b|^!mex\.us\b"), "stack"),
-    (re.compile(r"^(?:dt|dx)\b|^\?\?\s"), "dt"),
+    (re.compile(r"^(?:dt|dx)\b|^\?\?\s|^!mex\.(?:ddt|mut)\b"), "dt"),
     (re.compile(r"^!pool\b", re.I), "pool"),
     (re.compile(r"^u[bf]?(?:\s|$)"), "disasm"),
     (re.compile(r"^(?:r(?:\s|$)|\.cxr\b|\.trap\b|!trap\b|\.ecxr\b)", re.I), "registers"),
@@ -52,7 +52,7 @@ _HEADER_LINE = re.compile(
     r"Machine Name:|Kernel base =|Debug session time|System Uptime|Process Uptime|Loading (?:Kernel|User) "
     r"Symbols|Loading unloaded module list|\.{4,}\s*$|For analysis of this file|Bugcheck code|"
     r"Connected to|Symbol Path validation|Response +Time|\*+ Path validation|\*+ Symbol Path|Deferred +|"
-    r"OK +|Unable to load image|Page heap:|CommandLine:|"
+    r"OK +|Page heap:|CommandLine:|"
     r"Starting directory:|Path validation summary)"
 )
 # The current event a debugger shows when it stops: a stored exception, a first-chance
@@ -75,12 +75,14 @@ _LM_LINE = re.compile(
     r"|^[0-9a-f`]{8,17}\s+[0-9a-f`]{8,17}\s+\S+\s+(?:[A-Z#]{1,3}\s+)?\([a-z ]*(?:deferred|symbols)\)"
 )
 _KEY_VALUE = re.compile(r"^\s+Key\s*: \S")  # KEY_VALUES_STRING pairs of the newest !analyze
-_DISASM = re.compile(r"^[0-9a-f]{8}(?:`[0-9a-f]{8})?\s+[0-9a-f]{2,}\s+[a-z]{2,}", re.I)
+_DISASM = re.compile(
+    r"^[0-9a-f]{8}(?:`[0-9a-f]{8})?\s+[0-9a-f]{2,}\s+(?![0-9a-f]{8}\b)[a-z]{2,}[a-z0-9.]*(?:\s|$)", re.I
+)
 _LABEL = re.compile(r"^[\w.$@?<>-]+(?:![^\s]+|\+0x[0-9a-fA-F]+):$")  # `nt!Foo+0x12:` or `ntdll+0x3c7ec:`
 _REGISTERS = re.compile(
     r"^\s*(?:[er]?[a-z0-9]{1,3}=[0-9a-f]{4,}\s+){2,}|^\s*iopl=|^\s*cs=[0-9a-f]{4}\s", re.I
 )
-_DT_FIELD = re.compile(r"^\s*\+0x[0-9a-f]{3,}\s+\S")
+_DT_FIELD = re.compile(r"^\s*\+0x[0-9a-f]{3,}\s+\S|^\s*\[\+0x[0-9a-f]+\]\s")  # dt field, dx member
 _POOL = re.compile(
     r"^(?:Pool page [0-9a-f`]+ region is|\*?\s*[0-9a-f`]{8,}\s+size:\s+[0-9a-f]+\s+previous size)"
 )
@@ -92,7 +94,7 @@ _EXR = re.compile(
 )
 # An extension command standing alone without its prompt (`!process`): a command echoed or
 # pasted without its prompt, which starts its own output
-_ECHO = re.compile(r"^![A-Za-z][\w.]*(?:\s+\S+)*\s*$")
+_ECHO = re.compile(r"^(?:![A-Za-z][\w.]*|dt\s+[\w!@$.-]+)(?:\s+\S+)*\s*$")
 _PERSONAL = re.compile(
     r"\b(?:I|I'm|I've|we|We|my|My|our|Our|let's|Let's|you|You)\b"
     r"|^(?:And|So|Thus|But|Now|However|Finally|Next|Hopefully|Oddly|Naturally|Unfortunately|Interestingly"
@@ -190,6 +192,8 @@ def line_kind(text: str) -> str | None:
         return "header"
     if _EVENT.match(text):
         return "event"
+    if _DISASM.match(text):
+        return "disasm"  # address, opcode bytes, mnemonic: checked first, 8-byte opcodes look like frames
     if stack.is_stack_header(text) or (stack.is_frame_line(text) and not _VS_FRAME.match(text)):
         return "stack"
     if _FIELD.match(text) or _KEY_VALUE.match(text):
@@ -208,7 +212,7 @@ def line_kind(text: str) -> str | None:
         return "expr"
     if _EXR.match(text):
         return "exr"
-    if text.startswith("!") and _ECHO.match(text):
+    if text.startswith(("!", "dt ")) and _ECHO.match(text):
         return "echo"
     if is_prose(text):
         return "prose"
@@ -345,6 +349,8 @@ def _starts_embedded(lines: list[Line], i: int) -> bool:
         return not _FIELD.match(text) or text.startswith("STACK_TEXT")
     if "ModLoad:" in text:
         return text.lstrip().startswith("ModLoad:")  # modules loaded while a command ran (`g`)
+    if _EVENT.match(text):
+        return True  # the event a command such as `g` ran into
     return stack.is_stack_header(text)
 
 
@@ -362,7 +368,6 @@ _CONTENT_JOINS: dict[str, set[str | None]] = {
     "exr": {"exr"},
     "prose": {"prose", None},
     "unknown": {None},
-    "echo": {None, "stack", "registers", "disasm", "dt"},
 }
 
 
@@ -378,19 +383,26 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
         seg = Segment("analyze", None, [lines[i]])
         out.append(seg)
         return _take_output(lines, i + 1, seg)
+    if kind == "echo":  # a command whose prompt was lost: it stands for the prompt
+        command = lines[i].text.strip()
+        seg = Segment(family_of(command), command, [], lines[i].no, None, lines[i].text)
+        out.append(seg)
+        return _take_output(lines, i + 1, seg)
     seg = Segment(kind, None, [lines[i]])
     out.append(seg)
     i += 1
     joins = _CONTENT_JOINS[kind]
-    if kind == "echo":
-        seg.kind = family_of(lines[i - 1].text)
+    blank_before = False
     while i < n:
         if not lines[i].text.strip():
+            blank_before = True
             i += 1
             continue
         if match_prompt(lines[i].text) is not None:
             break
         nxt = _kind_at(lines, i)
+        if blank_before and nxt == "registers" and kind in ("event", "registers") and _has_registers(seg):
+            break  # a second register dump, from another stop
         if kind == "stack" and nxt is None and _CUT_HEX.match(lines[i].text):
             nxt = "stack"  # a paste cut inside the next frame's first column
         if kind == "unknown" and nxt == "prose" and all(_is_texty(ln.text) for ln in seg.lines):
@@ -400,8 +412,13 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
         if kind in ("registers", "event") and nxt == "disasm" and _DISASM.match(seg.lines[-1].text):
             break  # the current instruction is shown once; more disassembly is another command's
         seg.lines.append(lines[i])
+        blank_before = False
         i += 1
     return i
+
+
+def _has_registers(seg: Segment) -> bool:
+    return any(_REGISTERS.match(line.text) for line in seg.lines)
 
 
 def _is_texty(text: str) -> bool:

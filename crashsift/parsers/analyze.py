@@ -74,7 +74,10 @@ from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
+from crashsift.parsers import disasm, registers
+from crashsift.parsers.disasm import Instruction
 from crashsift.parsers.grammar import load
+from crashsift.parsers.registers import RegistersRecord
 
 __all__ = ["AnalyzeArg", "AnalyzeRecord", "is_analyze_start", "parse"]
 
@@ -106,6 +109,8 @@ class AnalyzeRecord:
     exception_address: str | None = None
     probably_caused_by: str | None = None
     summary: bool = False
+    context: RegistersRecord | None = None
+    instruction: Instruction | None = None
 
 
 # --------------------------------------------------------------------------- line classes
@@ -734,7 +739,10 @@ _EXR_ADDRESS_RE = re.compile(r"ExceptionAddress:\s*([0-9a-fA-F]+(?:`[0-9a-fA-F]+
 _CONTEXT_FIELDS = ("CONTEXT", "TRAP_FRAME")
 # "… ds:002b:0000009d`00000020=????????" after a disassembled instruction of a register dump
 _MEMORY_NOTE_RE = re.compile(r"\s+[a-z]s:[0-9a-fA-F`:]+=[0-9a-fA-F`?]*$")
-_CONTEXT_SKIP = (".", "NOTE:", "Some register values", "Resetting default", "Unable to")
+# Echoed `.cxr`/`.trap` commands and scope messages are not part of a register dump; the
+# trap frame's `NOTE:` / `Some register values may be zeroed` lines are kept: they say the
+# values are incomplete.
+_CONTEXT_SKIP = (".", "Resetting default", "Unable to")
 
 
 def _status_code(text: str | None) -> str | None:
@@ -878,9 +886,21 @@ def parse(lines: Sequence[Line]) -> Parsed[AnalyzeRecord]:
         reader = _Reader(items)
         reader.read()
         _derive(reader.rec, reader.found, reader.diags)
+        _decode(reader.rec, reader.diags)
         return Parsed(reader.rec, reader.diags)
     except Exception as exc:  # the contract: a paste never stops the report
         return Parsed(AnalyzeRecord(), [Diagnostic(None, f"analyze parser failed: {exc!r}")])
+
+
+def _decode(rec: AnalyzeRecord, diags: list[Diagnostic]) -> None:
+    """Read the CONTEXT / TRAP_FRAME register dump with the registers parser and decode the
+    faulting instruction with the disassembly parser: the evidence later stages reason over."""
+    if rec.context_lines:
+        context = registers.parse(rec.context_lines)
+        rec.context = context.record
+        diags.extend(context.diagnostics)
+    if rec.faulting_instruction:
+        rec.instruction = disasm.parse_instruction(rec.faulting_instruction)
 
 
 _START_TITLE_RE = re.compile(r"[*•`\s]*(?:Bugcheck|Exception) Analysis\s*\*?\s*$", re.I)

@@ -1,0 +1,469 @@
+"""`dt` / `dx` / `??` output: type layouts and instance dumps, as a tree of fields.
+
+Handles type layouts (``dt nt!_EPROCESS``), instance dumps (``dt _TYPE addr``, ``/b``, ``-b``,
+``-r``, ``-r2``: nesting from indentation, at any depth), array dumps (``dt -a6``: one
+``[0] @ addr`` element per entry, its fields below it), the MEX ``!mex.ddt`` output (its echoed
+``dt …`` line and ``====``/``----`` rules are kept as notes), ``dx`` members
+(``[+0x168] Name : 0x… [Type: void *]``) under their root line, and ``??`` results
+(``int 0n1044480``, ``struct _EPROCESS * 0x…`` and the members below).
+
+Record (`DtRecord`):
+
+- ``type_name``: the type the output names — the header line dt prints (``ntdll!_KPCR``), the
+  type of a ``??`` result or of a dx root, or the type of an echoed MEX ``dt`` command line.
+- ``address``: ``"0x…"`` when the output shows the dumped address: a ``??`` pointer result, a
+  dx root, or the address of an echoed ``dt`` command when it is a plain number.
+- ``root``: the line ``??`` or ``dx`` prints for the expression itself, as a `DtField` with no
+  offset (``name`` is the dx expression, ``""`` for ``??``); None for dt.
+- ``list_entry``: ``[flink, blink]`` of the ``[ a - b ]`` line dt prints first for a
+  ``_LIST_ENTRY``.
+- ``fields``: the top-level `DtField` s, in order, each with its ``children``.
+- ``errors``: `DtError` for each error line (``Memory read error 10041b08``, ``Type information
+  missing error for X``, ``Symbol … not found``): its line, text and the address it names.
+- ``notes``: lines kept as printed that carry no field: ``...`` elisions, ``***`` help boxes,
+  rules, dx grid (``dx -g``) rows, an echoed ``dt`` command line.
+
+`DtField`:
+
+- ``offset`` (``"0x…"``; None for an array element ``[0] @ addr`` and for a root), ``name``,
+  ``line`` (original line number), ``children`` (the fields indented below it), ``union``
+  (True when it starts at or before the previous sibling's offset: a union member, another
+  bitfield of the same unit, or an overlay).
+- ``text``: everything after the colon, as printed (whitespace trimmed); None for an empty value.
+- ``type``: the type shown — a layout's ``Uint4B`` / ``Ptr64 _EPROCESS`` / ``[26] Uint4B``, the
+  type an instance dump prints before a value (``_LARGE_INTEGER 0x0``) or alone for an
+  embedded structure (``_TREE_NODE``), dx's ``[Type: …]``; None when only a value is shown.
+- ``value``: the value as printed (``0x3f`00067e77``, ``0n-6``, ``0y01``, ``(null)``, ``??``,
+  ``"\\Device\\…"``, ``[ a - b ]``), without the type before it and the notes after it; None
+  in a layout. ``number``: the value as ``"0x…"`` when it is a number (hex, ``0n`` decimal,
+  plain decimal, ``0y`` binary; a negative one as ``"-0x…"``), also for a dx enum ``Name (3)``;
+  ``"0x0"`` for ``(null)``.
+- ``pointer_type``: the type a pointer points to (``Ptr64 _EPROCESS`` -> ``_EPROCESS``,
+  ``0x… _FLT_INSTANCE`` -> ``_FLT_INSTANCE``, ``Void``).
+- ``bitfield``: ``{"pos": int|None, "bits": int}`` for ``Pos 0, 8 Bits``, or a ``0y…`` value
+  (its width; no position). ``array``: ``{"count": int, "element_type": str|None}``.
+- ``string``: the text of a string value (``_UNICODE_STRING "…"``, a buffer's ``0x… "…"``,
+  a char array); None when the debugger printed a read error instead. ``char``: the character
+  of a char value (``0x70 'p'``). ``list_entry``: ``[flink, blink]`` of ``_LIST_ENTRY [ a - b ]``.
+- ``read_error_address``: the address of ``--- memory read error at address … ---``.
+- ``notes``: what follows the value: ``(No matching name)``, ``( HeapLockPaged )``,
+  ``(0n4294967295)``, ``[INVALID]``, ``--> …`` comments, MEX's ``PoolTag: …``.
+
+Each line is split by regular expressions into indentation, offset and name; the value is
+read with the ``dt.lark`` grammar, except for the common shapes (a number, maybe with its
+pointer type and a string, list entry, char or parenthesised note; a type, maybe with a number,
+string or list entry; ``Ptr64 T``; a bitfield; ``(null)``; ``??``), which a regular expression
+turns into the same tree the grammar would build — lark costs tens of microseconds per value,
+and a test checks that both agree. A paste whose indentation was collapsed loses its nesting
+(the fields are read flat). Lines that are none of the above become diagnostics.
+
+`target_of(command)` gives the type name and address expression a ``dt``/``dx`` command names,
+for the pipeline to complete ``type_name`` / ``address`` when the output does not show them.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from lark import Token, Tree
+from lark.exceptions import LarkError
+
+from crashsift.hexutil import hex_str, hex_value
+from crashsift.model import Diagnostic, Line, Parsed
+from crashsift.parsers.grammar import load
+
+
+@dataclass(slots=True)
+class DtField:
+    offset: str | None
+    name: str
+    line: int
+    text: str | None = None
+    type: str | None = None
+    value: str | None = None
+    number: str | None = None
+    pointer_type: str | None = None
+    bitfield: dict[str, int | None] | None = None
+    array: dict[str, Any] | None = None
+    string: str | None = None
+    char: str | None = None
+    list_entry: list[str] | None = None
+    read_error_address: str | None = None
+    notes: list[str] = field(default_factory=list)
+    union: bool = False
+    children: list[DtField] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DtError:
+    line: int
+    text: str
+    address: str | None = None
+
+
+@dataclass(slots=True)
+class DtRecord:
+    type_name: str | None = None
+    address: str | None = None
+    address_expression: str | None = None
+    root: DtField | None = None
+    list_entry: list[str] | None = None
+    fields: list[DtField] = field(default_factory=list)
+    errors: list[DtError] = field(default_factory=list)
+    notes: list[Line] = field(default_factory=list)
+
+
+# --- line shapes ---------------------------------------------------------------------------
+
+_FIELD = re.compile(
+    r"^(?P<indent>\s*)\+(?P<offset>0x[0-9a-fA-F]+)\s+(?P<name>[^\s:]+)\s*:(?:\s*(?P<value>.*))?$"
+)
+_DX_FIELD = re.compile(
+    r"^(?P<indent>\s*)\[\+(?P<offset>0x[0-9a-fA-F]+)\]\s+(?P<name>[^\s:\[]+)\s*"
+    r"(?::\s*(?P<value>.*)|(?P<dxtype>\[Type:.*))?$"
+)
+_ELEMENT = re.compile(r"^(?P<indent>\s*)(?P<name>\[\d+\])\s+@\s+(?P<address>[0-9a-fA-F`']+)\s*$")
+_LIST_HEAD = re.compile(r"^\s*\[\s*(?P<flink>\S+)\s+-\s+(?P<blink>\S+)\s*\]\s*$")
+_TYPE_HEAD = re.compile(r"^\s*(?P<type>[\w$.]*![\w<>:$@.-]+|_[\w<>:$@.-]*)\s*$")
+# `??` result: a C type, then the value (`int 0n1044480`, `struct _EPROCESS * 0xfffffa80`…`).
+_EXPR_ROOT = re.compile(
+    r"^(?P<type>[A-Za-z_][\w:<>,!&$ ]*?[\w>*&])\s+"
+    r"(?P<value>(?:0x[0-9a-fA-F`']+|0n-?\d+|-?\d+(?:\.\d+)?|\(null\)|0y[01]+)(?:\s.*)?)$"
+)
+_ERROR = re.compile(
+    r"error|not found|^\s*(?:Unable to|Cannot|Can't|Couldn't|Could not|Invalid|No type information)", re.I
+)
+_ERROR_ADDRESS = re.compile(
+    r"(?:error|address)\s+(?:at\s+(?:address\s+)?)?(?P<address>(?:0x)?[0-9a-fA-F`']{4,})\b", re.I
+)
+_ECHO = re.compile(r"^\s*(?P<command>dt\s.*?)(?:\s+\(\)\s+Recursive:.*)?$")
+_NOTE = re.compile(r"^\s*(?:\.{3,}|\*.*|[=\-_]{3,}.*|=.*|<snip.*|\[\.\.\.\])\s*$")
+_READ_ERROR = re.compile(r"^--- memory read error at address (?P<address>\S+) ---$")
+
+# --- value fast path: the common one-token shapes, as the tree the grammar builds ----------
+
+_NUMBER = r"0[xX][0-9a-fA-F]+(?:[`'][0-9a-fA-F]+)?|0n-?[0-9]+|0y[01]+|-?[0-9]+"
+_TYPE = r"[A-Za-z_<][\w<>:$@.-]*"
+_NOT_PTR = r"(?!Ptr(?:32|64))"
+_STRING = r'L?".*"'
+_LIST = r"\[\s*(?:0[xX])?[0-9a-fA-F`']+\s+-\s+(?:0[xX])?[0-9a-fA-F`']+\s*\]"
+# A string runs to the last quote of the line (as the grammar's STRING does), so nothing may
+# follow it here.
+_FAST = re.compile(
+    rf"(?P<num>{_NUMBER})(?:\s+(?P<ptype>{_TYPE}))?"
+    rf"(?:\s+(?P<nlist>{_LIST})|\s+(?P<nstr>{_STRING})|\s+(?P<char>'''|'[^']*')|\s+(?P<paren>\([^()]*\)))?"
+    rf"|{_NOT_PTR}(?P<type>{_TYPE})(?:\s+(?P<tnum>{_NUMBER})|\s+(?P<tlist>{_LIST})|\s+(?P<tstr>{_STRING}))?"
+    rf"|(?P<ptr>Ptr(?:32|64))\s+{_NOT_PTR}(?P<target>{_TYPE})"
+    r"|(?P<bitfield>Pos\s+[0-9]+,\s*[0-9]+\s+Bits?)|(?P<null>\(null\))|(?P<unread>\?\?+)"
+)
+_NUM_PARTS = (("ptype", "TYPE"), ("nlist", "LIST"), ("nstr", "STRING"))
+_NUM_TAILS = (("char", "CHAR"), ("paren", "PAREN"))
+_TYPE_PARTS = (("tnum", "NUMBER"), ("tlist", "LIST"), ("tstr", "STRING"))
+
+
+def _fast_tree(text: str) -> Tree | None:
+    """The grammar's tree for a value of a common shape, or None to ask the grammar."""
+    m = _FAST.fullmatch(text)
+    if m is None:
+        return None
+    if m["num"] is not None:
+        core = [Token("NUMBER", m["num"])]
+        core += [Token(kind, m[group]) for group, kind in _NUM_PARTS if m[group] is not None]
+        children: list[Any] = [Tree("valued", core)]
+        children += [Token(kind, m[group]) for group, kind in _NUM_TAILS if m[group] is not None]
+        return Tree("start", children)
+    if m["type"] is not None:
+        shown = [Token(kind, m[group]) for group, kind in _TYPE_PARTS if m[group] is not None]
+        return Tree("start", [Tree("typed", [Token("TYPE", m["type"]), *shown])])
+    if m["ptr"] is not None:
+        return Tree("start", [Tree("layout_pointer", [Token("PTR", m["ptr"]), Token("TYPE", m["target"])])])
+    if m["bitfield"] is not None:
+        return Tree("start", [Tree("bitfield", [Token("BITFIELD", m["bitfield"])])])
+    token = Token("NULL", m["null"]) if m["null"] is not None else Token("UNREAD", m["unread"])
+    return Tree("start", [Tree("valued", [token])])
+
+
+def value_tree(text: str) -> Tree:
+    """The parse tree of one field value (raises LarkError when the grammar refuses it)."""
+    return _fast_tree(text) or load("dt").parse(text)
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def number_of(text: str) -> str | None:
+    """`0x3f`00067e77`, `0n-6`, `63`, `0y01` -> `"0x…"` (negative: `"-0x…"`); else None."""
+    t = text.replace("`", "").replace("'", "")
+    if t[:2] in ("0y", "0Y"):
+        value: int | None = int(t[2:], 2)
+    elif t[:2] in ("0n", "0N") or t.lstrip("-").isdigit():
+        digits = t[2:] if t[:2] in ("0n", "0N") else t
+        value = int(digits) if digits.lstrip("-").isdigit() else None
+    else:
+        value = hex_value(t) if t[:2] in ("0x", "0X") else None
+    if value is None:
+        return None
+    return f"-0x{-value:x}" if value < 0 else f"0x{value:x}"
+
+
+def _fill_value(fld: DtField, text: str) -> None:
+    """Read the value text of a field into `fld` (raises LarkError when it cannot)."""
+    tree = value_tree(text)
+    dx_value = None
+    for part in tree.children:
+        if isinstance(part, Tree):
+            _fill_core(fld, part)
+        elif part.type == "ARRAY":
+            fld.array = {"count": int(part[1:-1]), "element_type": None}
+        elif part.type == "DX_TYPE":
+            dx_value = text.rsplit("[Type:", 1)[0].strip()
+            fld.type = part[6:-1].strip()
+        elif part.type == "CHAR":
+            fld.char = part[1:-1]
+        else:
+            fld.notes.append(str(part).strip())
+    if dx_value is not None:
+        _fill_dx_value(fld, dx_value)
+    if fld.array is not None and fld.value is None and fld.type:
+        fld.array["element_type"] = fld.type
+        fld.type = f"[{fld.array['count']}] {fld.type}"
+
+
+def _fill_dx_value(fld: DtField, shown: str) -> None:
+    """dx prints the value, then `[Type: …]`: a word before it is an enum name, not a type,
+    and the enum's number is in the parentheses after it (`HeapLockPaged (0)`)."""
+    fld.value = shown or None
+    numbers = (number_of(note.strip("() ")) for note in fld.notes)
+    fld.number = fld.number or next((n for n in numbers if n), None)
+
+
+def _fill_core(fld: DtField, core: Tree) -> None:
+    tokens: list[Token] = core.children  # type: ignore[assignment]
+    kind = core.data
+    if kind == "bitfield":
+        pos, bits = re.findall(r"\d+", tokens[0])
+        fld.bitfield = {"pos": int(pos), "bits": int(bits)}
+    elif kind == "layout_pointer":
+        fld.type = " ".join(tokens)
+        fld.pointer_type = " ".join(tokens[1:]) or None
+    elif kind == "typed":
+        fld.type = str(tokens[0])
+        for token in tokens[1:]:
+            _fill_shown(fld, token)
+    elif kind == "valued":
+        _fill_shown(fld, tokens[0])
+        for token in tokens[1:]:
+            if token.type == "TYPE":
+                fld.pointer_type = str(token)
+            else:
+                _fill_shown(fld, token)
+    else:  # a string alone (a char array)
+        _fill_shown(fld, tokens[0])
+
+
+def _fill_shown(fld: DtField, token: Token) -> None:
+    """One value token: a number, (null), ??, a string or a list entry."""
+    text = str(token)
+    kind = token.type
+    if kind == "LIST":
+        m = _LIST_HEAD.match(text)
+        if m:
+            fld.list_entry = [hex_str(m["flink"]) or m["flink"], hex_str(m["blink"]) or m["blink"]]
+        fld.value = fld.value or text
+    elif kind == "STRING":
+        content = text[text.index('"') + 1 : -1]
+        read_error = _READ_ERROR.match(content)
+        if read_error:
+            fld.read_error_address = hex_str(read_error["address"])
+        else:
+            fld.string = content
+        fld.value = fld.value or text
+    else:
+        fld.value = text
+        if kind == "NULL":
+            fld.number = "0x0"
+        elif kind == "NUMBER":
+            fld.number = number_of(text)
+            if text[:2] == "0y":
+                fld.bitfield = {"pos": None, "bits": len(text) - 2}
+
+
+# --- the block -----------------------------------------------------------------------------
+
+
+class _Tree:
+    """Places fields by indentation: a field is a child of the nearest field above it that is
+    indented less."""
+
+    def __init__(self, record: DtRecord) -> None:
+        self.record = record
+        self.open: list[tuple[int, DtField]] = []
+
+    def add(self, indent: int, fld: DtField) -> None:
+        while self.open and self.open[-1][0] >= indent:
+            self.open.pop()
+        siblings = self.open[-1][1].children if self.open else self.record.fields
+        if siblings and fld.offset is not None and siblings[-1].offset is not None:
+            fld.union = int(fld.offset, 16) <= int(siblings[-1].offset, 16)
+        siblings.append(fld)
+        self.open.append((indent, fld))
+
+
+def parse(lines: list[Line]) -> Parsed[DtRecord]:
+    record = DtRecord()
+    diagnostics: list[Diagnostic] = []
+    tree = _Tree(record)
+    for line in lines:
+        if not line.text.strip():
+            continue
+        try:
+            problem = _read_line(line, record, tree)
+        except (LarkError, ValueError, IndexError) as err:
+            problem = f"unreadable dt value ({type(err).__name__}): {line.text.strip()[:60]}"
+        if problem:
+            diagnostics.append(Diagnostic(line.no, problem))
+    return Parsed(record, diagnostics)
+
+
+def _read_line(line: Line, record: DtRecord, tree: _Tree) -> str | None:
+    """Read one line into the record; the reason when it is not dt output."""
+    text = line.text.rstrip()
+    m = _FIELD.match(text) or _DX_FIELD.match(text)
+    if m:
+        tree.add(len(m["indent"].expandtabs()), _field(m, line.no))
+        return None
+    if m := _ELEMENT.match(text):
+        element = DtField(None, m["name"], line.no, text=m["address"], value=m["address"])
+        element.number = hex_str(m["address"])
+        tree.add(len(m["indent"].expandtabs()), element)
+        return None
+    return _read_other(line, text, record)
+
+
+def _field(m: re.Match[str], no: int) -> DtField:
+    value = m["value"] if m["value"] is not None else m.groupdict().get("dxtype")
+    fld = DtField(hex_str(m["offset"]), m["name"], no)
+    value = (value or "").strip()
+    if value:
+        fld.text = value
+        _fill_value(fld, value)
+    return fld
+
+
+def _read_other(line: Line, text: str, record: DtRecord) -> str | None:
+    """Lines that are not fields: headers, roots, errors, notes."""
+    started = bool(record.fields) or record.root is not None
+    if _ERROR.search(text) and not text.lstrip().startswith("="):  # not a dx -g grid row
+        m = _ERROR_ADDRESS.search(text)
+        record.errors.append(DtError(line.no, text.strip(), hex_str(m["address"]) if m else None))
+        return None
+    if not started and (m := _LIST_HEAD.match(text)):
+        record.list_entry = [hex_str(m["flink"]) or m["flink"], hex_str(m["blink"]) or m["blink"]]
+        return None
+    if not started and (m := _TYPE_HEAD.match(text)):
+        record.type_name = m["type"]
+        return None
+    if not started and (m := _ECHO.match(text)):
+        record.notes.append(line)
+        type_name, address = target_of(m["command"])
+        record.type_name = record.type_name or type_name
+        record.address = record.address or (hex_str(address) if address else None)
+        return None
+    if _NOTE.match(text):
+        record.notes.append(line)
+        return None
+    if not started and (root := _dx_root(text, line.no) or _expr_root(text, line.no)):
+        _set_root(record, root)
+        return None
+    return f"not dt output: {text.strip()[:60]}"
+
+
+def _dx_root(text: str, no: int) -> DtField | None:
+    """The line dx prints for the expression, `expr : value [Type: T]` or `expr [Type: T]`
+    (split by hand: a regular expression would backtrack badly on long odd lines)."""
+    if not text[:1].strip() or not text.endswith("]") or "[Type:" not in text:
+        return None
+    name, colon, value = text.partition(" : ")
+    if not colon:
+        name, value = text[: text.rfind("[Type:")], text[text.rfind("[Type:") :]
+    if not name.strip() or "[Type:" not in value:
+        return None
+    root = DtField(None, name.strip(), no, text=value.strip())
+    _fill_value(root, root.text)
+    return root
+
+
+def _expr_root(text: str, no: int) -> DtField | None:
+    """The line ?? prints for its result: `type value`."""
+    m = _EXPR_ROOT.match(text)
+    if m is None:
+        return None
+    root = DtField(None, "", no, text=m["value"].strip())
+    _fill_value(root, root.text)
+    root.type = m["type"]
+    return root
+
+
+def _set_root(record: DtRecord, root: DtField) -> None:
+    record.root = root
+    record.type_name = root.type
+    if root.type and root.type.endswith("*") and root.number and not root.number.startswith("-"):
+        record.address = root.number
+
+
+# --- the command ---------------------------------------------------------------------------
+
+_ADDRESS_LIKE = re.compile(r"^(?:0[xX])?[0-9a-fA-F`']+(?:[+-].*)?$|^[@$(]|^poi\(|.*[+\-*/]", re.I)
+_TAKES_ARGUMENT = {"-l", "-s", "-i", "-o"}
+_CAST = re.compile(r"\(\s*(?P<type>[\w!$:<>]+)\s*\*\s*\)\s*(?P<address>[^\s)]+)")
+
+
+def target_of(command: str) -> tuple[str | None, str | None]:
+    """(type name, address expression) of a `dt`/`dx`/`??` command as typed; None for what it
+    does not name. `dt fltmgr!_STREAM_LIST_CTRL fffffa8008e13270+10` -> (`fltmgr!_STREAM_…`,
+    `fffffa8008e13270+10`); `dt _NAME_CACHE_LIST_CTRL @rcx-8 /b` -> (…, `@rcx-8`); `dt -a6
+    ffff…+0x6a0 nt!_KLOCK_ENTRY` -> (`nt!_KLOCK_ENTRY`, `ffff…+0x6a0`); `dx (nt!_EPROCESS*)
+    0xffff…` -> (`nt!_EPROCESS`, `0xffff…`)."""
+    text = command.strip()
+    head, _, rest = text.partition(" ")
+    if head not in ("dt", "dx", "??"):
+        return None, None
+    if head != "dt":
+        m = _CAST.search(rest)
+        return (m["type"], m["address"]) if m else (None, None)
+    try:
+        words = shlex.split(rest, posix=False)
+    except ValueError:
+        words = rest.split()
+    positional: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word[:1] in "-/" and len(word) > 1 and not word[1:2].isdigit():
+            skip = word.lower() in _TAKES_ARGUMENT
+        else:
+            positional.append(word)
+    type_name = next((w for w in positional if _is_type_word(w)), None)
+    others = [w for w in positional if w is not type_name]
+    address = next((w for w in others if _ADDRESS_LIKE.match(w)), None)
+    if address is None and type_name is not None and others and "!" in others[0]:
+        address = others[0]  # a symbol as the address: `dt nt!_LIST_ENTRY nt!PsActiveProcessHead`
+    return type_name, address
+
+
+def _is_type_word(word: str) -> bool:
+    """A type name rather than an address: `nt!_EPROCESS`, `_POOL_HEADER` (but not a hex
+    number, a register, `poi(…)`, an expression or `nt!Symbol+0x10`)."""
+    return ("!" in word and "+" not in word) or not _ADDRESS_LIKE.match(word)
+
+
+def with_command(record: DtRecord, command: str) -> None:
+    """Fill the type and the address expression the command asked for (`target_of`); the
+    type the output shows, when it shows one, is kept."""
+    type_name, address = target_of(command)
+    record.type_name = record.type_name or type_name
+    record.address_expression = address

@@ -26,7 +26,7 @@ _SHORT_PROMPT = re.compile(r"^\s*>\s*(?P<cmd>(?:~\S*\s*)?[!.]?[a-zA-Z?][\w.]*.*)
 
 FAMILIES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^!analyze\b", re.I), "analyze"),
-    (re.compile(r"^(?:~[^\s!]*?\s*)?!?k[bvpPncfLdM]*(?:\s|\d|=|$)|^!mex\.t\b|^!mex\.us\b"), "stack"),
+    (re.compile(r"^(?:~[^\s!]*?\s*)?!?k[bvpPncfLdM]*(?:\s|\d|=|$)|^!mex\.t\b|^!(?:mex\.)?us\b"), "stack"),
     (re.compile(r"^(?:dt|dx)\b|^\?\?\s|^!mex\.(?:ddt|mut)\b"), "dt"),
     (re.compile(r"^!pool\b", re.I), "pool"),
     (re.compile(r"^u[bf]?(?:\s|$)"), "disasm"),

@@ -108,6 +108,7 @@ class DtError:
 class DtRecord:
     type_name: str | None = None
     address: str | None = None
+    target_type: str | None = None
     address_expression: str | None = None
     root: DtField | None = None
     list_entry: list[str] | None = None
@@ -462,8 +463,6 @@ def _is_type_word(word: str) -> bool:
 
 
 def with_command(record: DtRecord, command: str) -> None:
-    """Fill the type and the address expression the command asked for (`target_of`); the
-    type the output shows, when it shows one, is kept."""
-    type_name, address = target_of(command)
-    record.type_name = record.type_name or type_name
-    record.address_expression = address
+    """The type and the address expression the command asked for (`target_of`), beside what
+    the output itself shows (`type_name`, `address`)."""
+    record.target_type, record.address_expression = target_of(command)

@@ -282,8 +282,3 @@ def _pointer_column(rows: list[MemoryRow], width: int | None) -> bool:
     step = width // 2
     addresses = [int(row.address, 16) for row in rows]
     return all(b - a == step for a, b in pairwise(addresses))
-
-
-def with_command(record: MemoryRecord, command: str) -> None:
-    """The unit the command prints, when it names one, over the unit guessed from the rows."""
-    record.unit = unit_of(command) or record.unit

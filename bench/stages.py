@@ -52,8 +52,10 @@ def main() -> None:
         for text in texts:
             parse_text(text)
     total = time.perf_counter() - started
-    print(f"{len(texts)} files, {size / 1e6:.2f} MB; whole pipeline {passes * size / 1e6 / total:.2f} MB/s "
-          f"({total / passes * 1000:.0f} ms per pass)")
+    print(
+        f"{len(texts)} files, {size / 1e6:.2f} MB; whole pipeline {passes * size / 1e6 / total:.2f} MB/s "
+        f"({total / passes * 1000:.0f} ms per pass)"
+    )
     for stage, seconds in spent.most_common():
         print(f"  {stage:16} {seconds / passes * 1000:6.1f} ms per pass")
 

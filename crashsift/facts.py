@@ -231,8 +231,11 @@ def _code_from_raise_exception(rep: Report) -> ExceptionInfo | None:
             name = codes.exception_name(value & 0xFFFFFFFF) if value is not None else None
             if name:
                 code = hex_str(value & 0xFFFFFFFF)
-                rep.diagnostics.append(Diagnostic(
-                    frame.line, f"exception code {code} read from the first argument of {frame.call_site}"))
+                rep.diagnostics.append(
+                    Diagnostic(
+                        frame.line, f"exception code {code} read from the first argument of {frame.call_site}"
+                    )
+                )
                 return ExceptionInfo(code, name, None)
     return None
 

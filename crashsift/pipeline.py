@@ -21,6 +21,7 @@ from crashsift.segment import Segment, segment
 MAX_BYTES = 64 * 1024 * 1024
 MAX_LINE = 20_000
 
+
 class InputTooLarge(ValueError):
     """The paste is larger than crashsift reads (`MAX_BYTES`)."""
 
@@ -36,13 +37,14 @@ class StrictError(ValueError):
 
 @dataclass(slots=True)
 class ParsedBlock:
-    """A segment after parsing; `stack` holds the frames it shows (k output or STACK_TEXT)."""
+    """A segment after parsing; `stacks` holds the frames it shows (k output, STACK_TEXT, the
+    stacks of the threads `!thread` / `!process` print)."""
 
     segment: Segment
     block: Block
     parsed: Parsed[Any] | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    stack: Stack | None = None
+    stacks: list[Stack] = field(default_factory=list)
 
 
 def parse_text(text: str, path: str | None = None, strict: bool = False) -> list[Report]:
@@ -108,15 +110,25 @@ def _parse_segment(seg: Segment) -> ParsedBlock:
         hook(parsed.record, seg.command)
     block = Block(seg.command, seg.kind, seg.start_line, seg.end_line, parsed.record)
     pb = ParsedBlock(seg, block, parsed, list(parsed.diagnostics))
-    if seg.kind == "stack":
-        copied_window = parsed.record.columns[:2] == ["index", "call_site"]  # WinDbgX Stack window
-        origin = "command" if seg.command or copied_window else "content"
-        pb.stack = Stack(origin, seg.command, parsed.record.frames)
-    elif seg.kind == "analyze" and parsed.record.stack_lines:
-        frames = stack.parse(parsed.record.stack_lines)
-        pb.diagnostics.extend(frames.diagnostics)
-        pb.stack = Stack("analyze", parsed.record.fields.get("STACK_COMMAND"), frames.record.frames)
+    pb.stacks = _stacks_of(seg, parsed, pb.diagnostics)
     return pb
+
+
+def _stacks_of(seg: Segment, parsed: Parsed[Any], diagnostics: list[Diagnostic]) -> list[Stack]:
+    """The stacks a parsed block shows, for the report's `stacks`."""
+    record = parsed.record
+    if seg.kind == "stack":
+        copied_window = record.columns[:2] == ["index", "call_site"]  # WinDbgX Stack window
+        return [Stack("command" if seg.command or copied_window else "content", seg.command, record.frames)]
+    if seg.kind == "analyze" and record.stack_lines:
+        frames = stack.parse(record.stack_lines)
+        diagnostics.extend(frames.diagnostics)
+        return [Stack("analyze", record.fields.get("STACK_COMMAND"), frames.record.frames)]
+    threads = [t for p in getattr(record, "processes", []) for t in p.threads] + getattr(
+        record, "threads", []
+    )
+    origin = "command" if seg.command else "content"
+    return [Stack(origin, seg.command, t.frames) for t in threads if t.frames]
 
 
 @dataclass(slots=True)
@@ -181,8 +193,7 @@ def _add(rep: Report, pb: ParsedBlock) -> None:
     rep.diagnostics.extend(pb.diagnostics)
     rep.source.start_line = min(rep.source.start_line, pb.block.start_line)
     rep.source.end_line = max(rep.source.end_line, pb.block.end_line)
-    if pb.stack is not None:
-        rep.stacks.append(pb.stack)
+    rep.stacks.extend(pb.stacks)
 
 
 def _starts_new_crash(members: list[ParsedBlock], pb: ParsedBlock) -> str | None:
@@ -198,7 +209,7 @@ def _starts_new_crash(members: list[ParsedBlock], pb: ParsedBlock) -> str | None
             if new_id and old_id and new_id != old_id:
                 return f"a second !analyze shows another crash ({new_id} after {old_id})"
     if pb.block.kind == "stack" and pb.parsed is not None:
-        earlier = [f for m in members if m.stack is not None for f in m.stack.frames]
+        earlier = [f for m in members for s in m.stacks for f in s.frames]
         processors = {m.segment.processor for m in members} - {None}
         return facts.other_thread_bugcheck(earlier, pb.parsed.record.frames, pb.segment.processor, processors)
     return None

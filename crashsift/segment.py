@@ -52,7 +52,7 @@ _HEADER_LINE = re.compile(
     r"Machine Name:|Kernel base =|Debug session time|System Uptime|Process Uptime|Loading (?:Kernel|User) "
     r"Symbols|Loading unloaded module list|\.{4,}\s*$|For analysis of this file|Bugcheck code|"
     r"Connected to|Symbol Path validation|Response +Time|\*+ Path validation|\*+ Symbol Path|Deferred +|"
-    r"OK +|Page heap:|CommandLine:|"
+    r"OK +|Press ctrl-c|Run !sym noisy|CommandLine:|"
     r"Starting directory:|Path validation summary)"
 )
 # The current event a debugger shows when it stops: a stored exception, a first-chance
@@ -67,6 +67,8 @@ _EVENT = re.compile(
 _FIELD = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*:(?:\s|$)|^(?:CONTEXT|TRIAGER|FAULTING_IP)\s*:")
 # A Visual Studio call stack row (`python26.dll!1e006c6d()`): not WinDbg output
 _VS_FRAME = re.compile(r"^\W*[\w.-]+\.\w{2,4}!\S*\(")
+# What a paster writes between pieces of output: a markdown heading, a bold line, a bare phrase
+_PASTER_NOTE = re.compile(r"#+\s|\*\*[^*]+\*\*$|[a-z][a-z ]{2,40}$")
 # The tail of a paste cut inside a frame's first column (`00a8f9`)
 _CUT_HEX = re.compile(r"^\s*[0-9a-f`]{1,16}\s*$")
 # `lm` output without its prompt: a module row, the column header, ModLoad lines of a live session
@@ -109,6 +111,7 @@ _NOT_PROSE = re.compile(
 )
 _STAR_ROW = re.compile(r"^\s*(?:•\s*)?\*+(?:\s+\*)?\s*$")
 _DASHES = re.compile(r"^\s*-{3,}\s*$")
+_DOTS = re.compile(r"^\s*\.{3,}\s*$")
 # `kb                        start with a stack trace`: a note typed after the command (docs, notes)
 _COMMAND_NOTE = re.compile(r"\s{3,}(?=\[|[A-Za-z]+\s+[A-Za-z]+)")
 
@@ -231,23 +234,13 @@ _STRONG_KINDS = {
     "echo",
     "exr",
 }
-# Families whose output crashsift reads whole; other commands' output may contain analyze
-# output or a stack (`!thread`, a cdb script's `!analyze -v; k`) that is found by content.
+# Families whose output crashsift reads whole (no parser: `unknown`, whose output may hold
+# analyze output, a stack or ModLoad lines that start blocks of their own)
 _READ_WHOLE = {
-    "analyze",
-    "stack",
-    "bugcheck",
-    "exr",
-    "dt",
-    "pool",
-    "disasm",
-    "registers",
-    "event",
-    "memory",
-    "lm",
-    "expr",
-    "header",
-}
+    "analyze", "stack", "bugcheck", "exr", "dt", "pool", "disasm", "registers", "event", "memory", "lm",
+    "expr", "header", "thread", "process",
+}  # fmt: skip
+_WITH_STACKS = {"thread", "process"}  # their output holds stacks, after blank lines too
 _STACK_KINDS = {"stack", "stack-header"}
 
 
@@ -271,12 +264,14 @@ def _base(kind: str | None) -> str | None:
     return {"analyze-start": "analyze", "stack-header": "stack", "header-start": "header"}.get(kind, kind)
 
 
-def _other_output(seg: Segment, kind: str | None) -> bool:
+def _other_output(seg: Segment, kind: str | None, text: str) -> bool:
     """After a blank line, does a line of this kind end the output of `seg`? Prose does; so does
     output that plainly belongs to another family (a family's output keeps its shape). Analyze
     output holds registers, disassembly, frames and long descriptions, so it never ends so."""
     if seg.kind == "analyze":
         return False
+    if seg.kind in _WITH_STACKS and (_base(kind) == "stack" or (kind == "header" and _DOTS.match(text))):
+        return False  # a thread's stack, or the paster's elision at its end
     if kind == "prose":
         return True
     return seg.kind != "unknown" and _base(kind) in _STRONG_KINDS and _base(kind) != seg.kind
@@ -324,7 +319,7 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
             break  # frames after `Probably caused by` are a stack pasted after the summary
         if seg.lines and _HEADER_START.match(text):
             break
-        if seg.lines and blank_before and _other_output(seg, _kind_at(lines, i)):
+        if seg.lines and blank_before and _other_output(seg, _kind_at(lines, i), text):
             break
         if framed and blank_before and _kind_at(lines, i) not in _STACK_KINDS:
             break  # once its frames began, a stack does not go on after a blank line with something else
@@ -403,6 +398,8 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
         nxt = _kind_at(lines, i)
         if blank_before and nxt == "registers" and kind in ("event", "registers") and _has_registers(seg):
             break  # a second register dump, from another stop
+        if kind == "header" and nxt is None and _PASTER_NOTE.match(lines[i].text.strip()):
+            break  # a heading or a note of the paster's, not the debugger's
         if kind == "stack" and nxt is None and _CUT_HEX.match(lines[i].text):
             nxt = "stack"  # a paste cut inside the next frame's first column
         if kind == "unknown" and nxt == "prose" and all(_is_texty(ln.text) for ln in seg.lines):

@@ -319,7 +319,12 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
             break  # frames after `Probably caused by` are a stack pasted after the summary
         if seg.lines and _HEADER_START.match(text):
             break
-        if seg.lines and blank_before and _other_output(seg, _kind_at(lines, i), text):
+        if (
+            seg.lines
+            and blank_before
+            and seg.kind != "analyze"
+            and _other_output(seg, _kind_at(lines, i), text)
+        ):
             break
         if framed and blank_before and _kind_at(lines, i) not in _STACK_KINDS:
             break  # once its frames began, a stack does not go on after a blank line with something else
@@ -395,7 +400,7 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
             continue
         if match_prompt(lines[i].text) is not None:
             break
-        nxt = _kind_at(lines, i)
+        nxt = _same_kind(kind, lines[i].text) or _kind_at(lines, i)
         if blank_before and nxt == "registers" and kind in ("event", "registers") and _has_registers(seg):
             break  # a second register dump, from another stop
         if kind == "header" and nxt is None and _PASTER_NOTE.match(lines[i].text.strip()):
@@ -412,6 +417,26 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
         blank_before = False
         i += 1
     return i
+
+
+# Inside a block found by content, most lines are of the block's own kind: try that kind's
+# own pattern before classifying the line in full (a run of thousands of ModLoad lines).
+_OWN_KIND = {
+    "lm": lambda t: "ModLoad:" in t and _LM_LINE.match(t) is not None,
+    "dt": lambda t: _DT_FIELD.match(t) is not None,
+    "disasm": lambda t: _DISASM.match(t) is not None,
+    "pool": lambda t: _POOL.match(t) is not None,
+    "event": lambda t: " - code " in t and _EVENT.match(t) is not None,
+    "stack": lambda t: (
+        stack.is_frame_line(t) and not (_DISASM.match(t) or _VS_FRAME.match(t) or stack.is_stack_header(t))
+    ),
+}
+
+
+def _same_kind(kind: str, text: str) -> str | None:
+    """`kind` when the line plainly continues a block of that kind, else None (classify it)."""
+    own = _OWN_KIND.get(kind)
+    return kind if own is not None and own(text) else None
 
 
 def _has_registers(seg: Segment) -> bool:

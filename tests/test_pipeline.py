@@ -110,3 +110,27 @@ def test_oversized_input_is_refused() -> None:
 def test_never_raises(pieces: list[str]) -> None:
     for rep in parse_text("\n".join(pieces)):
         assert rep.source.start_line <= rep.source.end_line
+
+
+def test_seed_session_every_block_typed_with_its_evidence() -> None:
+    # issue 3: no unknown block in the seed session, and the values the next stage reasons over
+    (rep,) = parse_file(CORPUS / "seed" / "fltmgr-0x3b-session.txt")
+    assert [b.kind for b in rep.blocks] == [
+        "analyze", "disasm", "memory", "pool", "dt", "dt", "expr", "dt", "dt", "dt", "pool", "dt", "dt",
+    ]  # fmt: skip
+    analysis = rep.blocks[0].record
+    assert analysis.context.registers["rsi"] == "0x9d00000000"  # line 24: rsi=0000009d00000000
+    assert analysis.context.registers["rcx"] == "0xfffffa8008e13318"
+    operand = analysis.instruction.operands[1]  # mov rax,qword ptr [rsi+20h]
+    assert (operand.base, operand.displacement, operand.size) == ("rsi", "0x20", "qword ptr")
+    dq = rep.blocks[2].record  # line 113: fffffa80`08e13318  fffff8a0`0d106d58
+    assert (dq.rows[0].address, dq.rows[0].values) == ("0xfffffa8008e13318", ["0xfffff8a00d106d58"])
+    pool = rep.blocks[3].record
+    (hit,) = [e for e in pool.entries if e.highlighted]  # line 121: *fffffa8008e13270 size: c0 … *FMsl
+    assert (hit.address, hit.size, hit.tag) == ("0xfffffa8008e13270", "0xc0", "FMsl")
+    node = rep.blocks[-1].record  # dt fltmgr!_NAME_CACHE_NODE fffff8a00d106d40 /b
+    tree_link = next(f for f in node.fields if f.name == "TreeLink")
+    link = next(f for f in tree_link.children if f.name == "Link")
+    parent = next(f for f in link.children if f.name == "Parent")  # three levels deep
+    assert (parent.offset, parent.number) == ("0x0", "0xfffff8890d106d58")
+    assert rep.blocks[6].record.value == "0x98"  # Evaluate expression: 152 = 00000000`00000098

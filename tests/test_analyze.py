@@ -15,9 +15,17 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark.exceptions import LarkError
 
 from crashsift.model import Line
-from crashsift.parsers.analyze import AnalyzeRecord, is_analyze_start, parse
+from crashsift.parsers.analyze import (
+    AnalyzeRecord,
+    _sequence_shape,
+    _Shape,
+    _shapes_of,
+    is_analyze_start,
+    parse,
+)
 from crashsift.parsers.grammar import load
 
 SHARED_CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
@@ -839,6 +847,60 @@ def test_whole_line_shapes_read_as_the_grammar_says() -> None:
     assert rec.fields == {"KEY_VALUES_STRING": "1", "IMAGE_NAME": "fltmgr.sys", "Followup": "MachineOwner"}
     assert rec.key_values == {"Analysis.CPU.mSec": "2125"}
     assert messages == []
+
+
+def _lark_shapes(text: str) -> list[_Shape] | None:
+    """The shapes lark reads from one line, None when it refuses the line."""
+    try:
+        return _shapes_of(load("analyze").parse(text + "\n").children)
+    except LarkError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "WHEA_UNCORRECTABLE_ERROR (124)",
+        "DRIVER_IRQL_NOT_LESS_OR_EQUAL(d1)",
+        "Unknown bugcheck code (1aa)",
+        "KMODE_EXCEPTION_NOT_HANDLED ( 1e )",
+        "Arg1: 0000000000000010, Device Driver Error",
+        "Arg2: 00000022,",
+        "Arg3: ffff9c0d`7f97192c",
+        "Arg4 :  fffff880`0106f141 , , odd",
+        "Arg10: 0",
+    ],
+)
+def test_sequence_rules_read_as_lark_does(text: str) -> None:
+    """ArgN and name-and-code lines are read with their rule's terminals, as lark reads them."""
+    assert [_sequence_shape(text + "\n")] == _lark_shapes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["INVALID_POINTER_READ", "(c)", "Arg1: 00zz", "Arg1:", "Mixed_Case (12)", "BugCheck 3B, {1, 2, 3, 4}"],
+)
+def test_sequence_rules_leave_other_lines_to_lark(text: str) -> None:
+    assert _sequence_shape(text + "\n") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(
+        r"(?:Arg[0-9]{1,2}[ \t]?:[ \t]?[0-9a-fz`]{0,5}[ \t,]{0,2}[a-z ,]{0,3}"
+        r"|[A-Za-z_0-9]{1,4}[ \t]?\([ \t]?[0-9a-fz]{0,2}[ \t]?\)[ \t]?"
+        r"|Unknown bugcheck code ?\([0-9a]{0,2}\))",
+        fullmatch=True,
+    )
+)
+def test_sequence_rules_agree_with_lark(text: str) -> None:
+    """Whatever a fixed-sequence rule takes, lark reads alike, and the other way round."""
+    shape = _sequence_shape(text + "\n")
+    lark_shapes = _lark_shapes(text)
+    if shape is not None:
+        assert lark_shapes == [shape]
+    elif lark_shapes is not None:
+        assert [s.kind for s in lark_shapes] not in (["arg"], ["name_code"])
 
 
 def test_near_miss_structural_lines_stay_text() -> None:

@@ -4,10 +4,12 @@ named)."""
 from __future__ import annotations
 
 import pytest
+from conftest import CORPUS, SHARED_CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crashsift.model import Line
+from crashsift.parsers import header
 from crashsift.parsers.grammar import load
 from crashsift.parsers.header import HeaderRecord, iso_time, parse, uptime_seconds
 
@@ -335,3 +337,55 @@ def test_a_line_holding_a_newline_is_refused() -> None:
     parsed = parse([Line(3, "Machine Name: a\nModLoad: 00400000 00500000 a.exe")])
     assert parsed.record.modules == [] and parsed.record.machine_name is None
     assert [d.line for d in parsed.diagnostics] == [3]
+
+
+def _grammar_values(text: str) -> dict[str, object] | None:
+    """What the grammar reads in one row alone (None when it refuses it)."""
+    read, _ = header._try_block([(Line(1, text), text)])
+    return read[0][2] if read else None
+
+
+def _corpus_lines() -> list[str]:
+    files = list(CORPUS.glob("*/*.txt")) + (
+        list(SHARED_CORPUS.rglob("*.txt")) if SHARED_CORPUS.is_dir() else []
+    )
+    texts = {
+        t.strip() for path in files for t in path.read_text(encoding="utf-8", errors="replace").splitlines()
+    }
+    return sorted(t for t in texts if t)
+
+
+def test_short_rows_read_as_the_grammar_reads_them_on_the_corpus() -> None:
+    short = [(text, values) for text in _corpus_lines() if (values := header._read_short(text)) is not None]
+    assert len(short) > 20
+    for text, values in short:
+        assert values == _grammar_values(text), text
+
+
+def test_lines_no_row_can_start_with_are_refused_on_the_corpus() -> None:
+    starts = header._row_lexer()[0]
+    for text in _corpus_lines():
+        if not starts.match(text):
+            assert _grammar_values(text) is None, text
+
+
+_ROW_PIECES = st.sampled_from(
+    ["Debug session time:", "System Uptime:", "Process Uptime:", "Mini Kernel Dump File:", "Kernel Dump",
+     ":", "Thu Oct  1 14:13:42.872 2026 (UTC - 5:00)", "Sat Dec 29 07:47:12.734 2007", "(GMT-3)",
+     "0 days 0:04:08.827", "1 day", "not available", "18362.1.amd64fre.19h1_release.190318-1202", "x",
+     "Only registers", "\t", "12", "Deferred", "OK", "srv*", "Windows 10 Kernel Version", "19041", "MP",
+     "Free", "x64", "Kernel base =", "0x1"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ROW_PIECES, min_size=1, max_size=5), st.sampled_from([" ", "  ", ""]))
+def test_short_rows_agree_with_the_grammar(pieces: list[str], blank: str) -> None:
+    text = blank.join(pieces).strip()
+    if not text:
+        return
+    values = header._read_short(text)
+    if values is not None:
+        assert values == _grammar_values(text), text
+    if not header._row_lexer()[0].match(text):
+        assert _grammar_values(text) is None, text

@@ -7,10 +7,20 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lark.exceptions import LarkError
 
 from crashsift.model import Diagnostic, Line
 from crashsift.parsers.grammar import load
-from crashsift.parsers.stack import StackRecord, is_frame_line, is_stack_header, parse
+from crashsift.parsers.stack import (
+    StackRecord,
+    _build,
+    _column_frame,
+    _Entry,
+    _tokens,
+    is_frame_line,
+    is_stack_header,
+    parse,
+)
 
 CORPUS = Path(__file__).parents[1].parent / "shared" / "corpus"
 
@@ -811,3 +821,71 @@ def test_every_corpus_frame_line_parses() -> None:
             count += len(parsed.record.frames)
         parse(block)
     assert count > 2000
+
+
+def _fast_and_grammar_tokens(text: str) -> tuple[object, object]:
+    """The tokens `_column_frame` reads from a frame's text (None when it does not match) and
+    the ones the grammar reads (None when it refuses the text), in `_build`'s form."""
+    match = _column_frame().fullmatch(f"{text}\n")
+    fast = None if match is None else ([], {k: v for k, v in match.groupdict().items() if v is not None})
+    try:
+        tree = load("stack").parse(f"{text}\n").children[0]
+    except LarkError:
+        return fast, None
+    return fast, _tokens(tree)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not present")
+def test_column_frame_regex_reads_every_corpus_frame_like_the_grammar() -> None:
+    """The fast path gives the grammar's tokens and the same frame on every frame line of the
+    corpus, and takes every line the grammar reads as a frame starting with columns."""
+    fast_count = 0
+    for path in sorted(CORPUS.rglob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for no, line in enumerate(text.splitlines(), 1):
+            if not is_frame_line(line):
+                continue
+            entry = _Entry(no, line.strip())
+            fast, grammar = _fast_and_grammar_tokens(entry.text)
+            if fast is None:
+                assert grammar is None or "COLS" not in grammar[1], line
+                continue
+            fast_count += 1
+            assert fast == grammar, line
+            for header in (None, frozenset({"child_sp", "ret_addr", "call_site"}), frozenset({"ret_addr"})):
+                assert _build(*fast, entry, header, False, []) == _build(*grammar, entry, header, False, [])
+    assert fast_count > 2000
+
+
+_FRAME_PIECE = st.one_of(
+    st.from_regex(r"[0-9a-fA-F]{1,4}|[0-9a-fA-F]{8}(`?[0-9a-fA-F]{8})?", fullmatch=True),
+    st.sampled_from([":", "...", "--------", "--------`--------", "(Inline Function)", "[0x1]", "nt!Foo"]),
+    _LINE_TEXT,
+)
+# Frame-like text: hex words of every width, colons, elisions, dashes, sites, noise, blanks.
+_FRAME_TEXT = st.lists(st.tuples(_FRAME_PIECE, st.sampled_from([" ", "  ", "\t", ""])), max_size=8).map(
+    lambda pieces: "".join(p + sep for p, sep in pieces).replace("\n", " ").strip()
+)
+
+
+@given(_FRAME_TEXT)
+def test_column_frame_regex_matches_only_what_the_grammar_reads_alike(text: str) -> None:
+    fast, grammar = _fast_and_grammar_tokens(text)
+    assert fast is None or fast == grammar
+    assert fast is not None or grammar is None or "COLS" not in grammar[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fffff880`06678208 fffff800`02afcb19 nt!KeBugCheckEx",
+        "fffff880`009a9c28 fffff800`02cf7c2e : 00000000`0000000a 00000000`00000000 : nt!KeBugCheckEx",
+        "00 0012f8a4 7c90e48a ntdll!KiFastSystemCallRet",
+        "0a 40 00000000`0012ff80 00000000`77320eba : kernel32!BaseThreadInitThunk+0xd",
+        "fffff880`009a9c28 fffff800`02cf7c2e : 00000000`0000000a",
+        "0012f8a4 7c90e48a",
+    ],
+)
+def test_column_frame_regex_shapes(text: str) -> None:
+    fast, grammar = _fast_and_grammar_tokens(text)
+    assert fast is not None and fast == grammar

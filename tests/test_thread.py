@@ -9,9 +9,10 @@ read off the text by hand.
 
 from __future__ import annotations
 
-from conftest import CORPUS
-from hypothesis import given
+from conftest import CORPUS, SHARED_CORPUS
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark.exceptions import LarkError
 
 from crashsift.model import Line
 from crashsift.parsers import thread
@@ -230,3 +231,41 @@ def test_grammar_reads_a_value_by_position() -> None:
         ["MemoryPriority", "BACKGROUND"],
         ["Win32 Start Address", "nt!ExpWorkerThread (0x832b6bae)"],
     ]
+
+
+def _grammar_item(text: str) -> thread.Item | None:
+    """The item the grammar reads in one line alone (None when it refuses it)."""
+    try:
+        return thread._item(load("thread").parse(f"{text}\n").children[0])
+    except LarkError:
+        return None
+
+
+def test_lines_told_by_their_first_tokens_read_as_the_grammar_reads_them_on_the_corpus() -> None:
+    files = list(CORPUS.glob("*/*.txt"))
+    files += list(SHARED_CORPUS.rglob("*.txt")) if SHARED_CORPUS.is_dir() else []
+    texts = {
+        t.strip() for path in files for t in path.read_text(encoding="utf-8", errors="replace").splitlines()
+    }
+    told = [(text, item) for text in sorted(texts) if text and (item := thread._classify(text)) is not None]
+    assert {kind for _, (kind, _) in told} >= {"fields", "note", "error", "wait_object", "process_head"}
+    for text, item in told:
+        assert item == _grammar_item(text), text
+
+
+_LINE_PIECES = st.sampled_from(
+    ["THREAD", "PROCESS", "ffffe001d16c4dd0", "fffff880`0106f141", "NotificationEvent", "Image:", "audiodg.exe",
+     "Not", "impersonating", "IRP List:", "Unable to read", "***", "Cid:", "0004", "DeviceMap", "Wait Start",
+     "TickCount", "(0:00:51:28.781)", "N/A", "<Data Not Accessible>", "1 Day 01:53:14.490", "Ticks:", "197682",
+     "resident.", "Priority", "8", "nt!KiFoo", "12 Mb", "Working Set Sizes (now,min,max)", "(1720, 50, 450)",
+     "x", ":", "(", "NoStackSwap", "RUNNING on processor 2", "ffffe001d429e580:", "(0006,02c8)", "\t"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE_PIECES, min_size=1, max_size=5), st.sampled_from([" ", "  "]))
+def test_lines_told_by_their_first_tokens_agree_with_the_grammar(pieces: list[str], blank: str) -> None:
+    text = blank.join(pieces).strip()
+    item = thread._classify(text) if text else None
+    if item is not None:
+        assert item == _grammar_item(text), text

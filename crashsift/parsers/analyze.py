@@ -47,9 +47,11 @@ How a block is read
    grammar ``grammars/analyze.lark``. A line that is ONE whole-line token of the grammar
    (``NAME: value``, ``Key :``, ``Value:``, ``Followup:``, ``Arguments:``, ``Debugging
    Details:``; three structural lines in four) is matched with that terminal's own regex while
-   it is classified: the LALR parser would only wrap the token. The others (name-and-code,
-   ``ArgN:``, summary lines), each distinct line once, go to lark in ONE call per block (lark's
-   cost is per call and per token); a line the batch cannot take is retried alone.
+   it is classified: the LALR parser would only wrap the token. So is a line that a rule made
+   of a fixed sequence of terminals takes whole (``ArgN:``, name-and-code), with those
+   terminals' regexes joined by the blanks the grammar ignores. The others (summary lines, a
+   name split from its code), each distinct line once, go to lark in ONE call per block
+   (lark's cost is per call and per token); a line the batch cannot take is retried alone.
 3. A small state machine (head, arguments, details, tail) decides where each text line belongs:
    description, an argument's wrapped description, the open field's value, a stack standing
    alone, or a disassembly line standing alone. A field takes the lines that follow it; after a
@@ -64,12 +66,12 @@ diagnostics, once each; symbol-loading lines, ``SYMSRV`` tracing and help boxes 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
-from lark import Lark, Token, Tree
+from lark import Lark, Tree
 from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
@@ -244,36 +246,43 @@ def _whole_line_re() -> re.Pattern[str]:
     )
 
 
+_Matcher = Callable[[str], "re.Match[str] | None"]
+
+
 def _grammar_text(text: str) -> str:
     """A structural line as the grammar is given it: one line, ending in a newline."""
     return text.replace("\n", " ") + "\n"
 
 
-def _classify_upper(s: str) -> tuple[int, _Shape | None]:
+def _classify_upper(s: str, whole: _Matcher) -> tuple[int, _Shape | None]:
     """A line starting with a capital, '#' or '(': structural, noise, a message or plain text.
 
-    A structural line that is one whole-line token of the grammar (most are) comes with its
-    shape: ``NAME: value`` split at its colon, the label dropped for the other terminals; the
-    other structural lines get theirs from the parser later. Each whole-line terminal is
-    narrower than the `_STRUCT_RE` alternative for its line (but for a one-letter NAME, left
-    to `_STRUCT_RE`), so trying them first saves a regex on the frequent lines and changes no
-    class.
+    `whole` is `_whole_line_re().fullmatch`, looked up once per block. A structural line that
+    is one whole-line token of the grammar (most are) comes with its shape: ``NAME: value``
+    split at its colon, the label dropped for the other terminals; so does one a
+    fixed-sequence rule takes whole (``ArgN:``, name-and-code); the other structural lines
+    get theirs from `_parse_shapes` later. Each whole-line terminal is narrower than the
+    `_STRUCT_RE` alternative for its line (but for a one-letter NAME, left to `_STRUCT_RE`), so
+    trying them first saves a regex on the frequent lines and changes no class.
     """
-    line = _grammar_text(s)
-    m = _whole_line_re().fullmatch(line)
+    line = s + "\n" if "\n" not in s else _grammar_text(s)
+    m = whole(line)
     if m is not None:
-        label, _, value = line.partition(":")
+        label, _, value = m.string.partition(":")
         terminal = str(m.lastgroup)
         if terminal != "FIELD_LINE":
-            return STRUCT, _Shape(_WHOLE_LINE_KIND[terminal], (value.strip(),))
+            return STRUCT, tuple.__new__(_Shape, (_WHOLE_LINE_KIND[terminal], (value.strip(),)))
         name = label.strip()
         if len(name) > 1:
             kind = _NAME_KINDS.get(name, STRUCT)
-            return kind, (_Shape("field", (name, value.strip())) if kind == STRUCT else None)
+            if kind != STRUCT:
+                return kind, None
+            return STRUCT, tuple.__new__(_Shape, ("field", (name, value.strip())))
     m = _STRUCT_RE.match(s)
     if m:
         name = m.group("name")
-        return (STRUCT if name is None else _NAME_KINDS.get(name, STRUCT)), None
+        kind = STRUCT if name is None else _NAME_KINDS.get(name, STRUCT)
+        return kind, (_sequence_shape(line) if kind == STRUCT else None)
     if s.startswith(_NOISE_PREFIXES):
         return NOISE, None
     if s.startswith("DEBUG_FLR_EXCEPTION_CODE("):
@@ -291,6 +300,8 @@ def _classify(lines: Sequence[Line]) -> tuple[list[_Item], list[int]]:
     """
     items: list[_Item] = []
     pending: list[int] = []
+    append = items.append
+    whole = _whole_line_re().fullmatch
     prev = BLANK
     for ln in lines:
         if type(ln) is not Line:  # a plain (no, text) pair is taken too
@@ -298,7 +309,7 @@ def _classify(lines: Sequence[Line]) -> tuple[list[_Item], list[int]]:
         raw = ln.text
         lead = raw.lstrip()
         if not lead:
-            items.append(_Item(BLANK, ln, "", 0))
+            append(tuple.__new__(_Item, (BLANK, ln, "", 0, None)))
             continue
         s = lead.rstrip()
         c = s[0]
@@ -309,9 +320,9 @@ def _classify(lines: Sequence[Line]) -> tuple[list[_Item], list[int]]:
                 c = ""  # a markdown fence such as ```text: noise below
         shape = None
         if c.isalpha():
-            kind, shape = _classify_upper(s) if c.isupper() else (TEXT, None)
+            kind, shape = _classify_upper(s, whole) if c.isupper() else (TEXT, None)
         elif c == "#" or c == "(":
-            kind, shape = _classify_upper(s)
+            kind, shape = _classify_upper(s, whole)
         elif c == "*" or c == "•":
             kind = _classify_star(s)
         elif c == ".":
@@ -326,7 +337,7 @@ def _classify(lines: Sequence[Line]) -> tuple[list[_Item], list[int]]:
             pending.append(len(items))
         # tuple.__new__ builds the same _Item as _Item(…) at half the cost (NamedTuple's own
         # __new__ is a Python function), and this runs once per line
-        items.append(tuple.__new__(_Item, (kind, ln, s, len(raw) - len(lead), shape)))
+        append(tuple.__new__(_Item, (kind, ln, s, len(raw) - len(lead), shape)))
         prev = kind
     return items, pending
 
@@ -334,23 +345,75 @@ def _classify(lines: Sequence[Line]) -> tuple[list[_Item], list[int]]:
 # --------------------------------------------------------------------------- grammar
 
 
-def _token_text(tok: Token) -> str:
+def _token_text(kind: str, text: str) -> str:
     """A token's useful text: an ``Arg1:`` label less its colon, a ``(code)`` less its
     parentheses, an argument's description less its comma, any other token stripped."""
-    kind = tok.type
     if kind == "ARG_LABEL":
-        return tok.rstrip(": \t")
+        return text.rstrip(": \t")
     if kind == "CODE":
-        return tok.strip("() \t")
+        return text.strip("() \t")
     if kind == "ARG_REST":
-        return tok.strip().removeprefix(",").strip()
-    return tok.strip()
+        return text.strip().removeprefix(",").strip()
+    return text.strip()
+
+
+# Rules of the grammar that are a fixed sequence of terminals (ArgN lines, name-and-code
+# lines): a line such a rule takes is read with its terminals' own regexes, taken from the
+# grammar and joined by the blanks the grammar ignores, so lark gets only the other lines.
+# Alternatives at one position are joined with "|" and read alike; "_" terminals are dropped
+# from the shape as lark drops them from the tree.
+_SEQUENCE_RULES = {
+    "arg": ("ARG_LABEL", "ARG_VALUE", "ARG_REST"),
+    "name_code": ("NAME|UNKNOWN_CODE", "CODE", "_NL"),
+}
+
+
+@cache
+def _sequence_re() -> tuple[re.Pattern[str], dict[str, tuple[tuple[str, str], ...]]]:
+    """The fixed-sequence rules as one regex (a group per rule, a group per kept position),
+    and per rule the (group, terminal) of each kept position.
+
+    Matching is as strict as lark's: no terminal of a rule can end where the next one starts
+    (a shorter hex value or name leaves a character the next terminal cannot begin with), so
+    backtracking finds no reading the lexer would not.
+    """
+    parser = load("analyze")
+
+    def terminal(names: str) -> str:
+        return "|".join(parser.get_terminal(name).pattern.to_regexp() for name in names.split("|"))
+
+    blanks = f"(?:{terminal('WS_INLINE')})?"
+    rules = []
+    kept: dict[str, tuple[tuple[str, str], ...]] = {}
+    for rule, positions in _SEQUENCE_RULES.items():
+        parts = [
+            f"(?:{terminal(names)})" if names.startswith("_") else f"(?P<{rule}_{i}>{terminal(names)})"
+            for i, names in enumerate(positions)
+        ]
+        rules.append(f"(?P<{rule}>{blanks.join(parts)})")
+        kept[rule] = tuple(
+            (f"{rule}_{i}", names.split("|")[0])
+            for i, names in enumerate(positions)
+            if not names.startswith("_")
+        )
+    return re.compile("|".join(rules)), kept
+
+
+def _sequence_shape(text: str) -> _Shape | None:
+    """The shape of a line one fixed-sequence rule takes whole, else None (left to lark)."""
+    regex, kept = _sequence_re()
+    m = regex.fullmatch(text)
+    if m is None:
+        return None
+    rule = str(m.lastgroup)
+    return _Shape(rule, tuple([_token_text(kind, m.group(group)) for group, kind in kept[rule]]))
 
 
 def _shapes_of(children: Iterable[Tree]) -> list[_Shape]:
-    """The children of `start` as shapes: one subtree per line (no whole-line token is sent to
-    the parser: `_classify_upper` reads those lines)."""
-    return [_Shape(str(c.data), tuple(_token_text(tok) for tok in c.children)) for c in children]
+    """The children of `start` as shapes: one subtree per line (no whole-line token, nor a
+    line a fixed-sequence rule takes whole, is sent to the parser: `_classify_upper` reads
+    those lines)."""
+    return [_Shape(str(c.data), tuple(_token_text(tok.type, tok) for tok in c.children)) for c in children]
 
 
 def _parse_shapes(texts: list[str]) -> list[_Shape | None]:
@@ -430,6 +493,8 @@ class _Found:
     standalone_disasm: str | None = None
     mismatch: str | None = None
     pairs: list[tuple[str, str]] = field(default_factory=list)  # KEY_VALUES_STRING pairs
+    # the first field of each name (None: a stack without its header), made by _fill_fields
+    first: dict[str | None, _Open] = field(default_factory=dict)
 
 
 class _Reader:
@@ -467,6 +532,18 @@ class _Reader:
             if self.state == _TAIL and kind != NOISE and kind != MESSAGE:
                 self.tail.append(line.no)
                 continue
+            if not self.sink:  # the frequent lines first, without the dispatch
+                cur = self.current
+                if kind == TEXT and not blank and cur is not None:
+                    # the next line of the open field (current is set only in the details);
+                    # a stack takes any line but a disassembly line
+                    if not cur.is_stack or not _DISASM_RE.match(it.text):
+                        cur.lines.append(line)
+                        continue
+                elif it.shape is not None:
+                    self._struct(idx, it, it.shape, blank)
+                    blank = False
+                    continue
             self._dispatch(idx, it, blank)
             if kind != NOISE and kind != MESSAGE:
                 blank = False
@@ -700,9 +777,12 @@ def _gap_is_blank(prev: Line, line: Line) -> bool:
     return missing > 1 or (missing == 1 and len(prev.text) <= _JOINED_MIN)
 
 
-def _unique_dict(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+def _unique_dict(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """Pairs to a dict keeping every pair: a repeated name becomes name#2, name#3 …"""
-    out: dict[str, str] = {}
+    out = dict(pairs)
+    if len(out) == len(pairs):  # no name repeated (the usual case): nothing to number
+        return out
+    out = {}
     seen: dict[str, int] = {}
     for name, value in pairs:
         n = seen.get(name, 0) + 1
@@ -759,14 +839,16 @@ def _status_code(text: str | None) -> str | None:
 
 
 def _first_open(found: _Found, name: str) -> _Open | None:
-    return next((op for op in found.opened if op.name == name), None)
+    """The first field called `name` (`_fill_fields` has indexed them), else None."""
+    return found.first.get(name)
 
 
 def _fill_fields(rec: AnalyzeRecord, found: _Found) -> None:
     """fields, key_values, stack_lines and context_lines from what was read."""
-    rec.fields = _unique_dict((op.name, op.value()) for op in found.opened if op.name is not None)
+    found.first = {op.name: op for op in reversed(found.opened)}
+    rec.fields = _unique_dict([(op.name, op.value()) for op in found.opened if op.name is not None])
     rec.key_values = _unique_dict(found.pairs)
-    stack = _first_open(found, "STACK_TEXT") or next((op for op in found.opened if op.name is None), None)
+    stack = found.first.get("STACK_TEXT") or found.first.get(None)
     rec.stack_lines = list(stack.lines) if stack else []
     rec.context_lines = [
         ln

@@ -53,9 +53,10 @@ Each line is split by regular expressions into indentation, offset and name; the
 read with the ``dt.lark`` grammar, except for the common shapes (a number, maybe with its
 pointer type and a string, list entry, char or parenthesised note; a type, maybe with a number,
 string or list entry; ``Ptr64 T``; a bitfield; ``(null)``; ``??``), which a regular expression
-turns into the same tree the grammar would build — lark costs tens of microseconds per value,
-and a test checks that both agree. A paste whose indentation was collapsed loses its nesting
-(the fields are read flat). Lines that are none of the above become diagnostics.
+reads as the grammar would (the same `Piece` s as its tree) — lark costs tens of microseconds
+per value, and a test checks that both agree. A value repeated in a block is read once. A paste
+whose indentation was collapsed loses its nesting (the fields are read flat). Lines that are
+none of the above become diagnostics.
 
 `target_of(command)` gives the type name and address expression a ``dt``/``dx`` command names,
 for the pipeline to complete ``type_name`` / ``address`` when the output does not show them.
@@ -68,7 +69,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Token, Tree
+from lark import Tree
 from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str, hex_value
@@ -144,7 +145,12 @@ _ECHO = re.compile(r"^\s*(?P<command>dt\s.*?)(?:\s+\(\)\s+Recursive:.*)?$")
 _NOTE = re.compile(r"^\s*(?:\.{3,}|\*.*|[=\-_]{3,}.*|=.*|<snip.*|\[\.\.\.\])\s*$")
 _READ_ERROR = re.compile(r"^--- memory read error at address (?P<address>\S+) ---$")
 
-# --- value fast path: the common one-token shapes, as the tree the grammar builds ----------
+# --- value fast path: the common shapes, read as the grammar reads them ----------------------
+
+# A value as the grammar reads it, without lark's objects (cheaper to build and to walk): the
+# children of `start` in order, a rule as `(rule, ((TERMINAL, text), …))` and a terminal as
+# `(TERMINAL, text)`. `_reading` turns a lark tree into it.
+Piece = tuple[str, Any]
 
 _NUMBER = r"0[xX][0-9a-fA-F]+(?:[`'][0-9a-fA-F]+)?|0n-?[0-9]+|0y[01]+|-?[0-9]+"
 _TYPE = r"[A-Za-z_<][\w<>:$@.-]*"
@@ -165,31 +171,43 @@ _NUM_TAILS = (("char", "CHAR"), ("paren", "PAREN"))
 _TYPE_PARTS = (("tnum", "NUMBER"), ("tlist", "LIST"), ("tstr", "STRING"))
 
 
-def _fast_tree(text: str) -> Tree | None:
-    """The grammar's tree for a value of a common shape, or None to ask the grammar."""
+def _fast_reading(text: str) -> list[Piece] | None:
+    """The grammar's reading of a value of a common shape, or None to ask the grammar."""
     m = _FAST.fullmatch(text)
     if m is None:
         return None
-    if m["num"] is not None:
-        core = [Token("NUMBER", m["num"])]
-        core += [Token(kind, m[group]) for group, kind in _NUM_PARTS if m[group] is not None]
-        children: list[Any] = [Tree("valued", core)]
-        children += [Token(kind, m[group]) for group, kind in _NUM_TAILS if m[group] is not None]
-        return Tree("start", children)
+    if (num := m["num"]) is not None:
+        if m.lastgroup == "num":  # the number alone, the most common value by far
+            return [("valued", (("NUMBER", num),))]
+        core = [("NUMBER", num)]
+        core += [(kind, m[group]) for group, kind in _NUM_PARTS if m[group] is not None]
+        pieces: list[Piece] = [("valued", tuple(core))]
+        pieces += [(kind, m[group]) for group, kind in _NUM_TAILS if m[group] is not None]
+        return pieces
     if m["type"] is not None:
-        shown = [Token(kind, m[group]) for group, kind in _TYPE_PARTS if m[group] is not None]
-        return Tree("start", [Tree("typed", [Token("TYPE", m["type"]), *shown])])
+        shown = [(kind, m[group]) for group, kind in _TYPE_PARTS if m[group] is not None]
+        return [("typed", (("TYPE", m["type"]), *shown))]
     if m["ptr"] is not None:
-        return Tree("start", [Tree("layout_pointer", [Token("PTR", m["ptr"]), Token("TYPE", m["target"])])])
+        return [("layout_pointer", (("PTR", m["ptr"]), ("TYPE", m["target"])))]
     if m["bitfield"] is not None:
-        return Tree("start", [Tree("bitfield", [Token("BITFIELD", m["bitfield"])])])
-    token = Token("NULL", m["null"]) if m["null"] is not None else Token("UNREAD", m["unread"])
-    return Tree("start", [Tree("valued", [token])])
+        return [("bitfield", (("BITFIELD", m["bitfield"]),))]
+    token = ("NULL", m["null"]) if m["null"] is not None else ("UNREAD", m["unread"])
+    return [("valued", (token,))]
 
 
-def value_tree(text: str) -> Tree:
-    """The parse tree of one field value (raises LarkError when the grammar refuses it)."""
-    return _fast_tree(text) or load("dt").parse(text)
+def _reading(tree: Tree) -> list[Piece]:
+    """A `start` tree of the grammar as pieces (see `Piece`)."""
+    return [
+        (str(part.data), tuple((tok.type, str(tok)) for tok in part.children))
+        if isinstance(part, Tree)
+        else (part.type, str(part))
+        for part in tree.children
+    ]
+
+
+def value_reading(text: str) -> list[Piece]:
+    """The reading of one field value (raises LarkError when the grammar refuses it)."""
+    return _fast_reading(text) or _reading(load("dt").parse(text))
 
 
 # --- values --------------------------------------------------------------------------------
@@ -197,6 +215,8 @@ def value_tree(text: str) -> Tree:
 
 def number_of(text: str) -> str | None:
     """`0x3f`00067e77`, `0n-6`, `63`, `0y01` -> `"0x…"` (negative: `"-0x…"`); else None."""
+    if text[:2] == "0x":  # the common case; hex_str reads it the same
+        return hex_str(text)
     t = text.replace("`", "").replace("'", "")
     if t[:2] in ("0y", "0Y"):
         value: int | None = int(t[2:], 2)
@@ -210,22 +230,24 @@ def number_of(text: str) -> str | None:
     return f"-0x{-value:x}" if value < 0 else f"0x{value:x}"
 
 
-def _fill_value(fld: DtField, text: str) -> None:
-    """Read the value text of a field into `fld` (raises LarkError when it cannot)."""
-    tree = value_tree(text)
+def _fill_value(fld: DtField, text: str, pieces: list[Piece]) -> None:
+    """Read the value text of a field, as `value_reading` read it, into `fld`."""
+    if len(pieces) == 1 and pieces[0][0] == "valued":  # a value alone, the most common shape
+        _fill_valued(fld, pieces[0][1])
+        return
     dx_value = None
-    for part in tree.children:
-        if isinstance(part, Tree):
-            _fill_core(fld, part)
-        elif part.type == "ARRAY":
+    for kind, part in pieces:
+        if type(part) is tuple:
+            _fill_core(fld, kind, part)
+        elif kind == "ARRAY":
             fld.array = {"count": int(part[1:-1]), "element_type": None}
-        elif part.type == "DX_TYPE":
+        elif kind == "DX_TYPE":
             dx_value = text.rsplit("[Type:", 1)[0].strip()
             fld.type = part[6:-1].strip()
-        elif part.type == "CHAR":
+        elif kind == "CHAR":
             fld.char = part[1:-1]
         else:
-            fld.notes.append(str(part).strip())
+            fld.notes.append(part.strip())
     if dx_value is not None:
         _fill_dx_value(fld, dx_value)
     if fld.array is not None and fld.value is None and fld.type:
@@ -241,35 +263,43 @@ def _fill_dx_value(fld: DtField, shown: str) -> None:
     fld.number = fld.number or next((n for n in numbers if n), None)
 
 
-def _fill_core(fld: DtField, core: Tree) -> None:
-    tokens: list[Token] = core.children  # type: ignore[assignment]
-    kind = core.data
-    if kind == "bitfield":
-        pos, bits = re.findall(r"\d+", tokens[0])
+def _fill_core(fld: DtField, kind: str, tokens: tuple[tuple[str, str], ...]) -> None:
+    """A rule of the reading (`valued`, `typed`, …) and its (TERMINAL, text) tokens."""
+    if kind == "valued":
+        _fill_valued(fld, tokens)
+    elif kind == "typed":
+        fld.type = tokens[0][1]
+        for token in tokens[1:]:
+            _fill_shown(fld, *token)
+    elif kind == "bitfield":
+        pos, bits = re.findall(r"\d+", tokens[0][1])
         fld.bitfield = {"pos": int(pos), "bits": int(bits)}
     elif kind == "layout_pointer":
-        fld.type = " ".join(tokens)
-        fld.pointer_type = " ".join(tokens[1:]) or None
-    elif kind == "typed":
-        fld.type = str(tokens[0])
-        for token in tokens[1:]:
-            _fill_shown(fld, token)
-    elif kind == "valued":
-        _fill_shown(fld, tokens[0])
-        for token in tokens[1:]:
-            if token.type == "TYPE":
-                fld.pointer_type = str(token)
-            else:
-                _fill_shown(fld, token)
+        fld.type = " ".join(text for _, text in tokens)
+        fld.pointer_type = " ".join(text for _, text in tokens[1:]) or None
     else:  # a string alone (a char array)
-        _fill_shown(fld, tokens[0])
+        _fill_shown(fld, *tokens[0])
 
 
-def _fill_shown(fld: DtField, token: Token) -> None:
+def _fill_valued(fld: DtField, tokens: tuple[tuple[str, str], ...]) -> None:
+    """A value (a number, (null), ??), maybe with the type it points to, a string or a list
+    entry."""
+    _fill_shown(fld, *tokens[0])
+    for token in tokens[1:]:
+        if token[0] == "TYPE":
+            fld.pointer_type = token[1]
+        else:
+            _fill_shown(fld, *token)
+
+
+def _fill_shown(fld: DtField, kind: str, text: str) -> None:
     """One value token: a number, (null), ??, a string or a list entry."""
-    text = str(token)
-    kind = token.type
-    if kind == "LIST":
+    if kind == "NUMBER":
+        fld.value = text
+        fld.number = number_of(text)
+        if text[:2] == "0y":
+            fld.bitfield = {"pos": None, "bits": len(text) - 2}
+    elif kind == "LIST":
         m = _LIST_HEAD.match(text)
         if m:
             fld.list_entry = [hex_str(m["flink"]) or m["flink"], hex_str(m["blink"]) or m["blink"]]
@@ -286,10 +316,6 @@ def _fill_shown(fld: DtField, token: Token) -> None:
         fld.value = text
         if kind == "NULL":
             fld.number = "0x0"
-        elif kind == "NUMBER":
-            fld.number = number_of(text)
-            if text[:2] == "0y":
-                fld.bitfield = {"pos": None, "bits": len(text) - 2}
 
 
 # --- the block -----------------------------------------------------------------------------
@@ -297,20 +323,28 @@ def _fill_shown(fld: DtField, token: Token) -> None:
 
 class _Tree:
     """Places fields by indentation: a field is a child of the nearest field above it that is
-    indented less."""
+    indented less. Keeps the block's value readings by text too: values repeat in a block
+    (``0x0``, ``(null)``, ``Ptr64 Void``), and each is read once."""
 
     def __init__(self, record: DtRecord) -> None:
         self.record = record
-        self.open: list[tuple[int, DtField]] = []
+        self.readings: dict[str, list[Piece]] = {}
+        # (indent, field, offset as an int) of the fields that can still take children
+        self.open: list[tuple[int, DtField, int | None]] = []
 
-    def add(self, indent: int, fld: DtField) -> None:
-        while self.open and self.open[-1][0] >= indent:
-            self.open.pop()
-        siblings = self.open[-1][1].children if self.open else self.record.fields
-        if siblings and fld.offset is not None and siblings[-1].offset is not None:
-            fld.union = int(fld.offset, 16) <= int(siblings[-1].offset, 16)
+    def add(self, indent: int, fld: DtField, offset: int | None) -> None:
+        """Place `fld` (at `offset`, None for an array element). The previous sibling is the
+        last entry popped here: it was opened right above the parent, and stays open until a
+        line indented no more than it comes."""
+        open_fields = self.open
+        previous = None
+        while open_fields and open_fields[-1][0] >= indent:
+            previous = open_fields.pop()
+        siblings = open_fields[-1][1].children if open_fields else self.record.fields
+        if previous is not None and offset is not None and previous[2] is not None:
+            fld.union = offset <= previous[2]
         siblings.append(fld)
-        self.open.append((indent, fld))
+        open_fields.append((indent, fld, offset))
 
 
 def parse(lines: list[Line]) -> Parsed[DtRecord]:
@@ -318,40 +352,42 @@ def parse(lines: list[Line]) -> Parsed[DtRecord]:
     diagnostics: list[Diagnostic] = []
     tree = _Tree(record)
     for line in lines:
-        if not line.text.strip():
+        text = line.text.rstrip()
+        if not text:
             continue
         try:
-            problem = _read_line(line, record, tree)
+            problem = _read_line(line, text, record, tree)
         except (LarkError, ValueError, IndexError) as err:
-            problem = f"unreadable dt value ({type(err).__name__}): {line.text.strip()[:60]}"
+            problem = f"unreadable dt value ({type(err).__name__}): {text.strip()[:60]}"
         if problem:
             diagnostics.append(Diagnostic(line.no, problem))
     return Parsed(record, diagnostics)
 
 
-def _read_line(line: Line, record: DtRecord, tree: _Tree) -> str | None:
-    """Read one line into the record; the reason when it is not dt output."""
-    text = line.text.rstrip()
+def _read_line(line: Line, text: str, record: DtRecord, tree: _Tree) -> str | None:
+    """Read one line (`text`: its text, right-stripped) into the record; the reason when it is
+    not dt output."""
     m = _FIELD.match(text) or _DX_FIELD.match(text)
     if m:
-        tree.add(len(m["indent"].expandtabs()), _field(m, line.no))
+        indent, offset_text, name, value = m.group("indent", "offset", "name", "value")
+        offset = int(offset_text, 16)
+        fld = DtField(f"0x{offset:x}", name, line.no)
+        if value is None:
+            value = m.groupdict().get("dxtype")
+        if value and (value := value.strip()):
+            fld.text = value
+            pieces = tree.readings.get(value)
+            if pieces is None:
+                pieces = tree.readings[value] = value_reading(value)
+            _fill_value(fld, value, pieces)
+        tree.add(len(indent.expandtabs()) if "\t" in indent else len(indent), fld, offset)
         return None
     if m := _ELEMENT.match(text):
         element = DtField(None, m["name"], line.no, text=m["address"], value=m["address"])
         element.number = hex_str(m["address"])
-        tree.add(len(m["indent"].expandtabs()), element)
+        tree.add(len(m["indent"].expandtabs()), element, None)
         return None
     return _read_other(line, text, record)
-
-
-def _field(m: re.Match[str], no: int) -> DtField:
-    value = m["value"] if m["value"] is not None else m.groupdict().get("dxtype")
-    fld = DtField(hex_str(m["offset"]), m["name"], no)
-    value = (value or "").strip()
-    if value:
-        fld.text = value
-        _fill_value(fld, value)
-    return fld
 
 
 def _read_other(line: Line, text: str, record: DtRecord) -> str | None:
@@ -393,7 +429,7 @@ def _dx_root(text: str, no: int) -> DtField | None:
     if not name.strip() or "[Type:" not in value:
         return None
     root = DtField(None, name.strip(), no, text=value.strip())
-    _fill_value(root, root.text)
+    _fill_value(root, root.text, value_reading(root.text))
     return root
 
 
@@ -403,7 +439,7 @@ def _expr_root(text: str, no: int) -> DtField | None:
     if m is None:
         return None
     root = DtField(None, "", no, text=m["value"].strip())
-    _fill_value(root, root.text)
+    _fill_value(root, root.text, value_reading(root.text))
     root.type = m["type"]
     return root
 

@@ -43,8 +43,11 @@ Lines that are none of these (a person's notes, a target's DbgPrint output) beco
 
 Reading: a line with nothing inside to read (a message, the copyright, a row whose value is the
 rest of the line or is split at a fixed word, such as ``Machine Name:`` or ``Product: …, suite:
-…``) is told by its start; the rows with structure (the OS line, kernel base, times, uptimes,
-ModLoad, validation rows, …) are read by ``grammars/header.lark``, the whole block in one call.
+…``) is told by its start; the rows with structure are read with ``grammars/header.lark``: the
+short ones (a time, an uptime, the dump type, a bare build lab: a first token and at most one
+more) with the grammar's own terminals, as lark's lexer reads them; the others (the OS line,
+kernel base, ModLoad, validation rows, …) by lark, the whole block in one call. A line that
+no row can start with is refused without the grammar. Tests check that both readings agree.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from lark import Token, Tree
@@ -269,11 +273,13 @@ def parse(lines: list[Line]) -> Parsed[HeaderRecord]:
             continue
         values = _read_plain(text)
         if values is None:
+            values = _read_short(text)
+        if values is None:
             grammar_rows.append((line, text))
         else:
             read.append((line, text, values))
     if grammar_rows:
-        read.extend(_read_block(grammar_rows, diagnostics))
+        read.extend(_read_rows(grammar_rows, diagnostics))
         read.sort(key=lambda row: row[0].no)
     for line, text, values in read:
         if record.line is None:
@@ -310,6 +316,82 @@ def _read_plain(text: str) -> dict[str, Any] | None:
     if name == "machine_name" and len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1]  # vertarget prints `Machine Name: ""`
     return {name: value}
+
+
+@cache
+def _row_lexer() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
+    """The terminals of grammars/header.lark that can start a row, as one regex whose
+    alternatives are in the order lark's lexer tries them (a group each): a line that none of
+    them matches at its start is refused by the grammar, alone or in a block. And every
+    terminal's regex by name."""
+    grammar = load("header")
+    terminals = sorted(
+        grammar.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
+    )
+    rows = {rule.expansion[0].name for rule in grammar.rules if rule.origin.name == "_row"}
+    firsts = {rule.expansion[0].name for rule in grammar.rules if rule.origin.name in rows}
+    starts = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name in firsts)
+    return re.compile(starts), {t.name: re.compile(t.pattern.to_regexp()) for t in terminals}
+
+
+# Rows made of their first token, maybe a literal, and at most one more token that runs to
+# the end of the row: the rule that reads them, the literal, and the terminals that can come
+# last, in the lexer's order.
+_SHORT_ROWS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "DUMP_KIND": ("dump_type", ":", ("REST",)),
+    "SESSION_TIME": ("session_time", "", ("WHEN", "REST")),
+    "UPTIME": ("uptime", "", ("SPAN", "REST")),
+    "BARE_BUILD_LAB": ("build_lab", "", ()),
+}
+
+
+def _read_short(text: str) -> dict[str, Any] | None:
+    """The values of a short row (`_SHORT_ROWS`: `Mini Kernel Dump File: …`, `Debug session
+    time: …`, `System Uptime: …`, a bare build lab), its tokens read with the grammar's own
+    terminals as lark's lexer reads them (the blanks between them skipped); None for the other
+    rows, which lark reads."""
+    starts, terminals = _row_lexer()
+    m = starts.match(text)
+    if m is None or m.lastgroup not in _SHORT_ROWS:
+        return None
+    rule, literal, follows = _SHORT_ROWS[m.lastgroup]
+    items = [Token(m.lastgroup, m.group())]
+    at = _after_blanks(text, m.end())
+    if literal:
+        if not text.startswith(literal, at):
+            return None
+        at = _after_blanks(text, at + len(literal))
+    if at < len(text):
+        shown = next(((name, t) for name in follows if (t := terminals[name].match(text, at))), None)
+        if shown is None or shown[1].end() != len(text):
+            return None
+        items.append(Token(shown[0], shown[1].group()))
+    return getattr(_READER, rule)(items)  # type: ignore[no-any-return]
+
+
+def _after_blanks(text: str, at: int) -> int:
+    """The position after the blanks (the grammar's ignored WS_INLINE) at `at`."""
+    return len(text) - len(text[at:].lstrip(" \t"))
+
+
+def _read_rows(rows: list[Row], diagnostics: list[Diagnostic]) -> list[ReadRow]:
+    """Each row's values. A line that cannot start a row is told without the grammar (a
+    diagnostic), and the runs of rows between such lines are read by `_read_block`: the same
+    reading as the grammar refusing the line inside the block, without the grammar calls."""
+    out: list[ReadRow] = []
+    run: list[Row] = []
+    starts = _row_lexer()[0].match
+    for row in rows:
+        if starts(row[1]):
+            run.append(row)
+            continue
+        if run:
+            out.extend(_read_block(run, diagnostics))
+            run = []
+        diagnostics.append(Diagnostic(row[0].no, f"not a header line: {row[1][:60]}"))
+    if run:
+        out.extend(_read_block(run, diagnostics))
+    return out
 
 
 def _read_block(rows: list[Row], diagnostics: list[Diagnostic]) -> list[ReadRow]:

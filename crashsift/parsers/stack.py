@@ -25,14 +25,17 @@ started is kept as read, with a ``frame cut off`` diagnostic; one cut before its
 left out, with a diagnostic.
 
 Frame lines are parsed with the ``stack.lark`` grammar, the whole block in one call; when that
-fails, line by line, so one odd line costs only itself.
+fails, line by line, so one odd line costs only itself. The frames that start with hex columns
+(nearly all) are split by one regex made of the grammar's own terminals instead, which gives
+exactly the tokens lark would (see `_column_frame`): lark's cost is per token and per line.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from lark import Lark, Tree
 from lark.exceptions import LarkError
@@ -204,7 +207,7 @@ def _header_columns(header: str) -> frozenset[str]:
 def _continues(previous: str, text: str, structured: bool) -> bool:
     """Is `text` (`structured`: its `_STRUCTURED` match) the wrapped rest of the frame
     `previous` rather than a line of its own? Cheap tests first: this runs for every line."""
-    if ":" in text and _ARGS_TAIL.match(text) and previous.count(":") == 1 and _NO_SITE.fullmatch(previous):
+    if ":" in text and previous.count(":") == 1 and _ARGS_TAIL.match(text) and _NO_SITE.fullmatch(previous):
         return True
     if structured or _ELISION.fullmatch(text):
         return False
@@ -235,21 +238,63 @@ def _non_frame_message(text: str) -> str:
     return f"not a frame: {text}"
 
 
+@cache
+def _column_frame() -> re.Pattern[str]:
+    """The frames lark reads as ``hexframe`` (``COLS ARGS? (SITE | _NL)``), as one regex of the
+    grammar's own terminals, matched against a frame's text and its newline.
+
+    It gives exactly lark's tokens: at the start of a frame the contextual lexer tries COLS
+    first (the highest priority), and once COLS matched (it takes the blanks after it) the
+    next character can only be ``:`` (ARGS, which always matches there and takes its blanks),
+    another non-blank (SITE, the rest of the line) or the newline; so a frame starting with
+    columns always parses, always like this, and Python's regex picks the same first match."""
+    terminal = {t.name: t.pattern.to_regexp() for t in load("stack").terminals}
+    return re.compile(
+        f"(?P<COLS>{terminal['COLS']})(?P<ARGS>{terminal['ARGS']})?(?:(?P<SITE>{terminal['SITE']})|\n)"
+    )
+
+
+def _tokens(tree: Tree) -> tuple[list[str], dict[str, str | None]]:
+    """A parsed frame's FRAMENO values (blanks removed) and its other tokens by type."""
+    lead: list[str] = []
+    tokens: dict[str, str | None] = {}
+    for token in tree.children:
+        if token.type == "FRAMENO":
+            lead.append(token.rstrip())
+        else:
+            tokens[token.type] = token
+    return lead, tokens
+
+
 def _parse_entries(
     entries: list[_Entry], header: frozenset[str] | None, diagnostics: list[Diagnostic]
 ) -> list[Frame | None]:
-    """Parse all entries in one grammar call; fall back to one call per entry on failure."""
+    """Tokens of each entry: by `_column_frame` when it starts with columns, otherwise by the
+    grammar, the rest in one call, one call per entry when that fails; then the frames."""
     if not entries:
         return []
-    parser = load("stack")
-    try:
-        trees = parser.parse("".join(f"{e.text}\n" for e in entries)).children
-    except LarkError:
-        trees = [_parse_one(parser, e, diagnostics) for e in entries]
+    column_frame = _column_frame()
+    read: list[tuple[list[str], dict[str, str | None]] | None] = []
+    rest: list[int] = []  # indexes of the entries left to the grammar
+    for i, entry in enumerate(entries):
+        match = column_frame.fullmatch(f"{entry.text}\n")
+        if match:
+            read.append(([], match.groupdict()))
+        else:
+            read.append(None)
+            rest.append(i)
+    if rest:
+        parser = load("stack")
+        try:
+            trees = parser.parse("".join(f"{entries[i].text}\n" for i in rest)).children
+        except LarkError:
+            trees = [_parse_one(parser, entries[i], diagnostics) for i in rest]
+        for i, tree in zip(rest, trees, strict=True):
+            read[i] = None if tree is None else _tokens(tree)
     last = len(entries) - 1
     return [
-        None if tree is None else _build(tree, entry, header, i == last, diagnostics)
-        for i, (tree, entry) in enumerate(zip(trees, entries, strict=True))
+        None if tokens is None else _build(*tokens, entry, header, i == last, diagnostics)
+        for i, (tokens, entry) in enumerate(zip(read, entries, strict=True))
     ]
 
 
@@ -263,19 +308,18 @@ def _parse_one(parser: Lark, entry: _Entry, diagnostics: list[Diagnostic]) -> Tr
 
 
 def _build(
-    tree: Tree, entry: _Entry, header: frozenset[str] | None, is_last: bool, diagnostics: list[Diagnostic]
+    lead: list[str],
+    tokens: dict[str, str | None],
+    entry: _Entry,
+    header: frozenset[str] | None,
+    is_last: bool,
+    diagnostics: list[Diagnostic],
 ) -> Frame | None:
-    """A `Frame` from one parsed frame tree; cut-off and missing parts become diagnostics. A
-    frame cut before its call site is left out: its columns alone identify nothing."""
+    """A `Frame` from one frame's FRAMENO values and other tokens by type (None or missing when
+    the frame has none); cut-off and missing parts become diagnostics. A frame cut before its
+    call site is left out: its columns alone identify nothing."""
     frame = Frame(line=entry.no)
-    lead: list[str] = []
-    tokens: dict[str, str] = {}
-    for token in tree.children:
-        if token.type == "FRAMENO":
-            lead.append(token.rstrip())
-        else:
-            tokens[token.type] = token
-    cols = tokens["COLS"].split() if "COLS" in tokens else []
+    cols = _hex_digits(tokens.get("COLS") or "")
     if cols and len(cols[0]) <= 4:  # the frame number and frame size (columns have 8+ digits)
         lead = [w for w in cols[:2] if len(w) <= 4]
         cols = cols[len(lead) :]
@@ -306,34 +350,52 @@ def _fill_lead(frame: Frame, lead: list[str], header: frozenset[str] | None) -> 
         frame.notes.insert(0, f"frame size: {hex_str(lead[1])}")
 
 
-def _fill_body(frame: Frame, tokens: dict[str, str], cols: list[str], header: frozenset[str] | None) -> bool:
+def _fill_body(
+    frame: Frame, tokens: dict[str, str | None], cols: list[str], header: frozenset[str] | None
+) -> bool:
     """Columns, args and call site of the frame from its tokens by type (`cols`: the COLS
     words after the frame number); True when the frame was cut off."""
-    site = tokens["SITE"].strip() if "SITE" in tokens else ""
-    if "INLINE_MARK" in tokens:
+    site = (tokens.get("SITE") or "").strip()
+    if tokens.get("INLINE_MARK"):
         frame.inline = True
-    if "ELLIPSIS" in tokens:
+    if tokens.get("ELLIPSIS"):
         frame.notes.append("columns elided")
-    has_args = "ARGS" in tokens
-    cut = has_args and _fill_args(frame, tokens["ARGS"], bool(site))
-    if "WINDOW_INDEX" in tokens:
-        frame.index = int(tokens["WINDOW_INDEX"][3:-1], 16)
+    args = tokens.get("ARGS")
+    cut = bool(args) and _fill_args(frame, args, bool(site))
+    window = tokens.get("WINDOW_INDEX")
+    if window:
+        frame.index = int(window[3:-1], 16)
         site, cols = _split_window(site)
         cut = cut or not cols
-    if cols:
-        _assign_columns(frame, cols, has_args, header)
+        values: Sequence[str | None] = [hex_str(c) for c in cols]
+    else:
+        values = _hex_words(cols)
+    if values:
+        _assign_columns(frame, values, bool(args), header)
     return _fill_site(frame, site) or cut
 
 
 def _fill_args(frame: Frame, args: str, has_site: bool) -> bool:
     """Args between the colons; True when the closing colon is missing (cut off). A lone
     colon before the call site (``... : nt!Func``) only separates."""
-    words = args.strip(": \t").split()
-    frame.args = [hex_str(w) for w in words if w[0] not in ".-"]
+    words = _hex_digits(args.strip(": \t"))
+    frame.args = _hex_words([w for w in words if w[0] not in ".-"])
     if "..." in words:
         frame.notes.append("args elided")
     closed = args.count(":") == 2
     return not closed and (bool(words) or not has_site)
+
+
+def _hex_digits(text: str) -> list[str]:
+    """The words of a COLS or ARGS token, lowercase and without backticks, for `_hex_words`
+    (one pass over the token instead of one per word: stacks are full of these words)."""
+    return text.replace("`", "").lower().split()
+
+
+def _hex_words(words: list[str]) -> list[str]:
+    """`hex_str` of `_hex_digits` words a grammar terminal already found to be hex digits,
+    without checking them again."""
+    return ["0x" + (w.lstrip("0") or "0") for w in words]
 
 
 def _split_window(site: str) -> tuple[str, list[str]]:
@@ -344,22 +406,24 @@ def _split_window(site: str) -> tuple[str, list[str]]:
     return site[: match.start()].strip(), [match.group(1), match.group(2)]
 
 
-def _assign_columns(frame: Frame, cols: list[str], has_args: bool, header: frozenset[str] | None) -> None:
-    """Child-SP, RetAddr and x86 args from the leading hex columns (at least one), by count and
-    header; the instruction address of a `!mex.us` row."""
-    if len(cols) == 1 and header == MEX_US_COLUMNS:
-        frame.address = hex_str(cols[0])
+def _assign_columns(
+    frame: Frame, values: Sequence[str | None], has_args: bool, header: frozenset[str] | None
+) -> None:
+    """Child-SP, RetAddr and x86 args from the leading hex columns' values (at least one), by
+    count and header; the instruction address of a `!mex.us` row."""
+    if len(values) == 1 and header == MEX_US_COLUMNS:
+        frame.address = values[0]
         return
-    if len(cols) == 1:
+    if len(values) == 1:
         ret_only = has_args or (header is not None and "child_sp" not in header)
         if ret_only:
-            frame.ret_addr = hex_str(cols[0])
+            frame.ret_addr = values[0]
         else:
-            frame.child_sp = hex_str(cols[0])
+            frame.child_sp = values[0]
         return
-    frame.child_sp, frame.ret_addr = hex_str(cols[0]), hex_str(cols[1])
-    if len(cols) > 2:
-        frame.args = [v for v in map(hex_str, cols[2:]) if v] + frame.args
+    frame.child_sp, frame.ret_addr = values[0], values[1]
+    if len(values) > 2:
+        frame.args = [v for v in values[2:] if v] + frame.args
 
 
 def _fill_site(frame: Frame, text: str) -> bool:

@@ -24,10 +24,12 @@ impersonating``, ``Kernel stack not resident.``, flags such as ``NoStackSwap``);
 under the thread, read by `crashsift.parsers.stack`, complete with kv annotations); ``line``
 (the ``THREAD`` line).
 
-The header lines are read with the ``thread.lark`` grammar, all in one call (line by line when
-that fails); the stack lines (from the stack header or the first frame line to the next
-``THREAD``/``PROCESS`` line) go to the stack parser. `read` is shared with the ``!process``
-parser, which supplies how process sections are built (`ProcessHooks`).
+The header lines are read with the ``thread.lark`` grammar: a line that its first token decides
+(an error, a note, a wait object, one ``Name value`` pair, …) with the grammar's own terminals,
+tried in the order lark's lexer tries them (a test checks that both agree); the others in one
+lark call (line by line when that fails). The stack lines (from the stack header or the first
+frame line to the next ``THREAD``/``PROCESS`` line) go to the stack parser. `read` is shared
+with the ``!process`` parser, which supplies how process sections are built (`ProcessHooks`).
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from lark import Token, Tree
+from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
@@ -178,24 +181,106 @@ def _split(lines: list[Line]) -> list[tuple[Line, bool]]:
 
 
 def _read_items(lines: list[Line]) -> dict[int, Item | None]:
-    """Each header line's item by line number (None when the grammar refuses it): the lines in
-    one grammar call, or one call per line when that fails."""
-    lines = [line for line in lines if not (_ELISION.fullmatch(t := line.text.strip()) or _ECHO.fullmatch(t))]
-    if not lines:
-        return {}
+    """Each header line's item by line number (None when the grammar refuses it): the lines
+    that their first tokens decide (`_classify`) without lark, the others in one grammar call,
+    or one call per line when that fails."""
+    items: dict[int, Item | None] = {}
+    rest: list[Line] = []
+    for line in lines:
+        text = line.text.strip()
+        if _ELISION.fullmatch(text) or _ECHO.fullmatch(text):
+            continue
+        item = _classify(text)
+        if item is None:
+            rest.append(line)
+        else:
+            items[line.no] = item
+    if not rest:
+        return items
     parser = load("thread")
     try:
-        trees = parser.parse("".join(f"{line.text.strip()}\n" for line in lines)).children
-        return {line.no: _item(tree) for line, tree in zip(lines, trees, strict=True)}
+        trees = parser.parse("".join(f"{line.text.strip()}\n" for line in rest)).children
+        items.update((line.no, _item(tree)) for line, tree in zip(rest, trees, strict=True))
+        return items
     except (LarkError, ValueError):
         pass
-    items: dict[int, Item | None] = {}
-    for line in lines:
+    for line in rest:
         try:
             items[line.no] = _item(parser.parse(f"{line.text.strip()}\n").children[0])
         except LarkError:
             items[line.no] = None
     return items
+
+
+@cache
+def _line_lexer() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The terminals of grammars/thread.lark that can start a line, as one regex whose
+    alternatives are in the order lark's lexer tries them (a group per terminal); and the
+    ADDR, VALUE and REST terminals."""
+    grammar = load("thread")
+    terminals = sorted(
+        grammar.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
+    )
+    starts = _first_terminals(grammar, "line")
+    pattern = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name in starts)
+    by_name = {t.name: re.compile(t.pattern.to_regexp()) for t in terminals}
+    return re.compile(pattern), by_name["ADDR"], by_name["VALUE"], by_name["REST"]
+
+
+def _first_terminals(grammar: Lark, symbol: str) -> set[str]:
+    """The terminals that can begin `symbol` (no rule of thread.lark starts with a symbol
+    that can be empty)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [symbol]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for rule in grammar.rules:
+            if rule.origin.name == name and rule.expansion:
+                first = rule.expansion[0]
+                if first.is_term:
+                    found.add(first.name)
+                else:
+                    todo.append(first.name)
+    return found
+
+
+def _classify(text: str) -> Item | None:
+    """The item of a stripped line that its first token decides, read with the grammar's own
+    terminals as lark's lexer would: a whole-line error, banner or note, `IRP List:`, a wait
+    object (ADDR and the rest of the line), `PROCESS address` alone, or a field line of one
+    `Name value` pair or `Image: …`. None for
+    the others (lark reads them: they carry more structure, or the grammar refuses them)."""
+    line = f"{text}\n"
+    starts, addr, value, rest = _line_lexer()
+    m = starts.match(line)
+    if m is None:
+        return None
+    kind, token, end = m.lastgroup, m.group(), m.end()
+    if kind in ("ERROR", "BANNER", "NOTE"):  # each runs to the end of the line
+        return kind.lower(), (token.strip(),)
+    if kind == "IMAGE":  # `Image:` takes the rest of the line
+        return "fields", ([("Image", token.strip()[len("Image:") :].strip())], [])
+    if kind == "IRP_LIST":
+        return ("irp_list", (token,)) if end == len(text) else None
+    if kind == "ADDR":
+        tail = rest.match(line, end)
+        return ("wait_object", (token.strip(), tail.group().strip())) if tail else None
+    if kind == "PROCESS":  # `PROCESS address` alone
+        address = addr.match(line, end)
+        return (
+            ("process_head", (address.group().strip(), []))
+            if address and address.end() == len(text)
+            else None
+        )
+    if kind in ("KEY", "NAME"):
+        shown = value.match(line, end)
+        if shown is not None and shown.end() == len(text):
+            return "fields", ([(token.strip().rstrip(":"), shown.group().strip())], [])
+    return None
 
 
 def _item(tree: Tree) -> Item:

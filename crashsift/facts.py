@@ -323,10 +323,14 @@ def _mode_from_frames(frames: list[Frame]) -> str | None:
 
 
 def _arch(rep: Report, text: str) -> str | None:
-    if ("lr=" in text or "x0=" in text) and _ARM64_REGISTERS.search(text):
-        return "arm64"
+    """From the register dumps the paste shows (their register names say it), then from the
+    text: markers, build lab, 64-bit addresses, argument widths, the bucket id, the frames."""
     if rep.mode == "user" and _WOW64_FRAME in text:
         return "x86"
+    if arch := _arch_of_registers(rep):
+        return arch
+    if ("lr=" in text or "x0=" in text) and _ARM64_REGISTERS.search(text):
+        return "arm64"
     if "fre" in text and (m := _BUILD_LAB.search(text)):
         return _BUILD_ARCH[m.group(1).lower()]
     for arch, marks in _ARCH_MARKS:
@@ -346,6 +350,21 @@ def _arch(rep: Report, text: str) -> str | None:
     if any(v > 0xFFFFFFFF for v in values):
         return "x64"
     return "x86" if len(values) >= 3 else None
+
+
+def _arch_of_registers(rep: Report) -> str | None:
+    """The architecture of the first register dump read: `r`/`.cxr`/`.trap` output, the
+    registers of a debugger event, an analysis' CONTEXT."""
+    for block in rep.blocks:
+        if block.kind == "registers":
+            registers = block.record
+        elif block.kind in ("event", "analyze"):
+            registers = getattr(block.record, "registers" if block.kind == "event" else "context", None)
+        else:
+            continue
+        if registers is not None and registers.arch:
+            return registers.arch
+    return None
 
 
 def _frames(rep: Report) -> Iterable[Frame]:

@@ -45,6 +45,7 @@ _HEADER_START = re.compile(
     r"^(?:Microsoft \(R\) Windows Debugger|Loading Dump File|Opened log file|"
     r"\*+ Preparing the environment for Debugger Extensions)"
 )
+_HEADER_PREFIXES = ("Microsoft (R)", "Loading Dump", "Opened log", "*")  # cheap pre-check of _HEADER_START
 _HEADER_LINE = re.compile(
     r"^(?:Microsoft \(R\) Windows Debugger|Copyright \(c\) Microsoft|Loading Dump File|Mini Kernel Dump|"
     r"Kernel (?:Summary|Bitmap|Complete) Dump|User Mini Dump|Full memory user mini dump|Symbol search path|"
@@ -298,18 +299,19 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
     """Output of a command: up to the next prompt, or another block's start (see
     `_other_output`); analyze output ends after `Followup:` and its dashes. Lines are fully
     classified only after a blank line: the other checks are cheap and run on every line."""
-    blank_before = False
-    followup = False
-    summary_end = seg.kind == "analyze" and any(ln.text.startswith("Probably caused by") for ln in seg.lines)
+    blank_before = followup = framed = False
+    analysis, stacked = seg.kind == "analyze", seg.kind == "stack"
+    summary_end = analysis and any(ln.text.startswith("Probably caused by") for ln in seg.lines)
     read_whole = seg.kind in _READ_WHOLE
-    framed = False
+    out = seg.lines
     while i < len(lines):
-        text = lines[i].text
-        if not text.strip():
+        line = lines[i]
+        text = line.text
+        if not text or text.isspace():
             blank_before = True
             i += 1
             continue
-        if match_prompt(text) is not None:
+        if ">" in text and match_prompt(text) is not None:
             break
         if followup and not (_DASHES.match(text) or text.lstrip().startswith("***")):
             break  # after `Followup:` analyze prints only dashes and `*** …` notes
@@ -317,25 +319,20 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
             break
         if summary_end and (stack.is_frame_line(text) or stack.is_stack_header(text)):
             break  # frames after `Probably caused by` are a stack pasted after the summary
-        if seg.lines and _HEADER_START.match(text):
+        if out and text.startswith(_HEADER_PREFIXES) and _HEADER_START.match(text):
             break
-        if (
-            seg.lines
-            and blank_before
-            and seg.kind != "analyze"
-            and _other_output(seg, _kind_at(lines, i), text)
-        ):
-            break
-        if framed and blank_before and _kind_at(lines, i) not in _STACK_KINDS:
-            break  # once its frames began, a stack does not go on after a blank line with something else
-        seg.lines.append(lines[i])
+        if blank_before and out and not analysis:
+            kind = _kind_at(lines, i)
+            if _other_output(seg, kind, text) or (framed and kind not in _STACK_KINDS):
+                break  # a stack does not go on after a blank line with something else
+        out.append(line)
         blank_before = False
         i += 1
-        if seg.kind == "stack" and not framed:
+        if stacked and not framed:
             framed = stack.is_frame_line(text) or stack.is_stack_header(text)
-        if seg.kind == "analyze" and text.startswith("Followup:"):
-            followup = True
-        summary_end = summary_end or (seg.kind == "analyze" and text.startswith("Probably caused by"))
+        elif analysis:
+            followup = followup or text.startswith("Followup:")
+            summary_end = summary_end or text.startswith("Probably caused by")
     return i
 
 
@@ -393,14 +390,21 @@ def _take_content(lines: list[Line], i: int, out: list[Segment]) -> int:
     i += 1
     joins = _CONTENT_JOINS[kind]
     blank_before = False
+    own = _OWN_KIND.get(kind)
     while i < n:
-        if not lines[i].text.strip():
+        text = lines[i].text
+        if not text or text.isspace():
             blank_before = True
             i += 1
             continue
-        if match_prompt(lines[i].text) is not None:
+        if ">" in text and match_prompt(text) is not None:
             break
-        nxt = _same_kind(kind, lines[i].text) or _kind_at(lines, i)
+        if own is not None and own(text):  # the block's own kind goes on: nothing else to decide
+            seg.lines.append(lines[i])
+            blank_before = False
+            i += 1
+            continue
+        nxt = _kind_at(lines, i)
         if blank_before and nxt == "registers" and kind in ("event", "registers") and _has_registers(seg):
             break  # a second register dump, from another stop
         if kind == "header" and nxt is None and _PASTER_NOTE.match(lines[i].text.strip()):
@@ -431,12 +435,6 @@ _OWN_KIND = {
         stack.is_frame_line(t) and not (_DISASM.match(t) or _VS_FRAME.match(t) or stack.is_stack_header(t))
     ),
 }
-
-
-def _same_kind(kind: str, text: str) -> str | None:
-    """`kind` when the line plainly continues a block of that kind, else None (classify it)."""
-    own = _OWN_KIND.get(kind)
-    return kind if own is not None and own(text) else None
 
 
 def _has_registers(seg: Segment) -> bool:

@@ -9,7 +9,7 @@ numbers; expected values were read off the text by hand. Pasted lines stay whole
 from __future__ import annotations
 
 from conftest import CORPUS
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Token
 from lark.exceptions import LarkError
@@ -399,3 +399,39 @@ def test_one_token_lines_read_as_lark_reads_them() -> None:
         except LarkError:
             by_lark = None
         assert lm._read(text) == by_lark, text
+
+
+def test_a_line_starts_with_a_one_token_terminal_or_module() -> None:
+    # `_read` refuses a line none of these begins without asking lark: they must be exactly the
+    # terminals the grammar accepts first
+    table = load("lm").parser.parser.parser.parse_table
+    (state,) = table.start_states.values()
+    first = {name for name in table.states[state] if name.isupper()}
+    assert first == {terminal for _, terminal, _ in lm._one_token()} | {"MODULE"}
+    for text in ("Create thread 4:4cc", "Unload module x.dll at 00000000`00c20000", "12345678"):
+        assert lm._read(text) is None
+
+
+def _read_by_lark(text: str) -> object:
+    try:
+        line = load("lm").parse(text.strip()).children[0]
+    except LarkError:
+        return None
+    return lm._item(line.data, [t for t in line.children if isinstance(t, Token)])
+
+
+_ROW_PIECES = st.sampled_from([
+    "fffff801`092de000", "00ed0000", "9a01a000", " ", "  ", "\t", "malloc", "C", "T", "#", "M",
+    "(deferred)", "(private pdb symbols)", "(", ")", "C:\\x\\malloc.pdb", "werkernel.sys", "x",
+])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["", "00ed0000 00efa000   ", "fffff801`092de000 fffff801`092ec000 "]),
+    st.lists(_ROW_PIECES, min_size=1, max_size=10),
+)
+def test_rows_read_as_lark_reads_them_on_generated_lines(start: str, pieces: list[str]) -> None:
+    text = (start + "".join(pieces)).strip()
+    if text:
+        assert lm._read(text) == _read_by_lark(text), text

@@ -4,10 +4,14 @@ snippets (file and lines named) with values read by hand."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from conftest import CORPUS, SHARED_CORPUS
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark.exceptions import LarkError
 
 from crashsift.model import Line
+from crashsift.parsers import memory
+from crashsift.parsers.grammar import load
 from crashsift.parsers.memory import MemoryRecord, parse, unit_of
 
 
@@ -217,3 +221,49 @@ _ROWISH = st.one_of(
 def test_parse_never_raises(texts: list[str]) -> None:
     parsed = parse([Line(i, t) for i, t in enumerate(texts, 1)])
     assert isinstance(parsed.record, MemoryRecord)
+
+
+def _read_by_lark(text: str) -> tuple[str, str | None, str | None, str | None] | None:
+    """(address, values, tail, string) as the grammar's parse cuts a stripped line."""
+    try:
+        tree = load("memory").parse(text)
+    except LarkError:
+        return None
+    tokens = [str(t) for t in tree.children]
+    if tree.data == "string_row":
+        return tokens[0], None, None, tokens[1]
+    return tokens[0], tokens[1], tokens[2] if len(tokens) > 2 else None, None
+
+
+def _same_reading_as_lark(text: str) -> None:
+    m = memory._row_regex().fullmatch(text)
+    by_regex = None if m is None else m.group("ADDRESS", "VALUES", "TAIL", "STRING")
+    assert by_regex == _read_by_lark(text), text
+
+
+def test_row_regex_reads_corpus_lines_as_lark_does() -> None:
+    # every line of every paste that starts like a row: the grammar-built regex and the grammar
+    # cut it the same way, or both refuse it
+    folders = [CORPUS, SHARED_CORPUS] if SHARED_CORPUS.is_dir() else [CORPUS]
+    texts = {
+        line.strip()
+        for folder in folders
+        for path in folder.glob("*/*.txt")
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if memory._ROW_START.match(line.strip())
+    }
+    assert len(texts) > 100
+    for text in sorted(texts):
+        _same_reading_as_lark(text)
+
+
+_ROW_PIECES = st.sampled_from([
+    "fffffa80`08e13318", "0xFE40CAF8", "01814577", " ", "  ", "-", "00", "cc", "fe40cd88", "??",
+    "????????", "fffff807`6642e550", "`", "nt!ZwWriteFile", "+0x10", ".j..", '"', '"abc"', "x",
+])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ROW_PIECES, min_size=1, max_size=10))
+def test_row_regex_reads_generated_lines_as_lark_does(pieces: list[str]) -> None:
+    _same_reading_as_lark("".join(pieces).strip())

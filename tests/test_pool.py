@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from conftest import corpus_inputs
 from hypothesis import given
 from hypothesis import strategies as st
 
 from crashsift.model import Line
+from crashsift.parsers import pool
 from crashsift.parsers.pool import PoolDataRow, PoolRecord, parse
+from crashsift.repair import repair
+from crashsift.segment import segment
 
 
 def _block(text: str, first: int) -> list[Line]:
@@ -249,3 +253,20 @@ def test_garbage_input() -> None:
 def test_parse_never_raises(texts: list[str]) -> None:
     parsed = parse([Line(i + 1, t) for i, t in enumerate(texts)])
     assert isinstance(parsed.record, PoolRecord)
+
+
+def test_a_block_reads_as_its_lines_read_alone() -> None:
+    """One lark call per block (split where it fails) reads every line as a call per line does,
+    on every !pool block of the corpus plus refused and newline-holding lines."""
+    texts = [
+        ln.text.strip()
+        for path in corpus_inputs()
+        for seg in segment(repair(path.read_text(encoding="utf-8", errors="replace")).lines)
+        if seg.kind == "pool"
+        for ln in seg.lines
+        if ln.text.strip()
+    ]
+    assert len(texts) > 50
+    texts[3:3] = [".....", "Pool page x\nregion is y", "*fffffa8008e13270 size:"]
+    assert pool._read(texts) == [item for text in texts for item in pool._read([text])]
+    assert pool._read(texts)[3:6] == [None, None, None]

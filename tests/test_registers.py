@@ -3,11 +3,12 @@ real corpus snippets (file and lines named; lines numbered as in the paste)."""
 
 from __future__ import annotations
 
+from conftest import CORPUS, SHARED_CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crashsift.model import Diagnostic, Line
-from crashsift.parsers import analyze
+from crashsift.parsers import analyze, registers
 from crashsift.parsers.registers import RegistersRecord, parse
 
 
@@ -348,3 +349,36 @@ def test_never_raises(texts: list[str]) -> None:
 )
 def test_never_raises_on_register_like_lines(texts: list[str]) -> None:
     parse([Line(i + 1, t) for i, t in enumerate(texts)])
+
+
+def _corpus_lines() -> list[str]:
+    files = list(CORPUS.glob("*/*.txt")) + (
+        list(SHARED_CORPUS.rglob("*.txt")) if SHARED_CORPUS.is_dir() else []
+    )
+    texts = {
+        t.strip() for path in files for t in path.read_text(encoding="utf-8", errors="replace").splitlines()
+    }
+    return sorted(t for t in texts if t)
+
+
+def test_lines_read_without_lark_read_as_the_grammar_reads_them_on_the_corpus() -> None:
+    """`classify` (whole-line terminal matches, flag lines included) agrees with lark."""
+    flag_lines = 0
+    for text in _corpus_lines():
+        item = registers.classify(Line(1, text))
+        if item is not None:
+            assert item == registers._read_one(Line(1, text)), text
+            flag_lines += any(what == "flags" for what, _, _ in item.values)
+    assert flag_lines > 20
+
+
+def test_flag_lines_are_read_without_lark() -> None:
+    for text in (
+        "iopl=0         nv up ei pl nz na po nc",
+        "eip=77e9016d esp=0006fb94 ebp=0006fbb0 iopl=0         nv up ei pl zr na pe nc",
+        "pc=00007ffea80e30f4  psr=60000000 -ZC- EL0",
+    ):
+        item = registers.classify(Line(1, text))
+        assert item is not None and item == registers._read_one(Line(1, text)), text
+    # a label may follow the flags: lark reads those
+    assert registers.classify(Line(1, "iopl=0 nv up a!b+0x1:")) is None

@@ -317,8 +317,12 @@ def _grammar_tokens(body: str) -> tuple[list[Token4] | None, str | None]:
         note = body[pos:].strip()
         if not (body[pos - 2 : pos].isspace() or not note[:1].isalnum()):
             return None, None
+        kept = body[:pos].rstrip()
+        plain = _plain_tokens(kept)  # the grammar's tokens too (see `_PLAIN`), without lark
+        if plain is not None:
+            return plain, note
         try:
-            return _leaves(parser.parse(body[:pos].rstrip())), note
+            return _leaves(parser.parse(kept)), note
         except LarkError:
             return None, None
     except LarkError:

@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import groupby
+from operator import itemgetter
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
@@ -66,14 +68,14 @@ class EventRecord:
 
 
 def parse(lines: list[Line]) -> Parsed[EventRecord]:
-    kept = [ln for ln in lines if ln.text.strip()]
+    kept = [(ln, text) for ln in lines if (text := ln.text.strip())]
     start = _dump_start(kept)
     rec = EventRecord()
     diags: list[Diagnostic] = []
     for line, text, kind, count in _read_head(kept[:start]):
         _take(rec, line.no, text, kind, count)
     if start < len(kept):
-        dump = registers.build(registers.read_items(kept[start:]))
+        dump = registers.build(registers.read_items([ln for ln, _ in kept[start:]]))
         rec.registers = dump.record
         diags.extend(dump.diagnostics)
     if rec.exceptions:
@@ -83,12 +85,12 @@ def parse(lines: list[Line]) -> Parsed[EventRecord]:
     return Parsed(rec, diags)
 
 
-def _dump_start(lines: list[Line]) -> int:
+def _dump_start(lines: list[tuple[Line, str]]) -> int:
     """Index of the first line of the register dump (a register, symbol or instruction line,
     or a line only lark can tell), len(lines) when there is none. Exception lines are skipped
     cheaply: a debugger may print thousands of them (a single-step flood)."""
-    for i, ln in enumerate(lines):
-        if " - code " in ln.text:
+    for i, (ln, text) in enumerate(lines):
+        if " - code " in text:
             continue
         item = registers.classify(ln)
         if item is None or item.kind in registers.DUMP_KINDS:
@@ -104,19 +106,16 @@ def _line_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((kind, re.compile(terminals[name])) for name, kind in kinds)
 
 
-def _read_head(lines: list[Line]) -> list[tuple[Line, str, str, int]]:
-    """The event lines as runs of identical lines (first line, text, count) with their kind, a
-    rule of grammars/event.lark. Every line of that grammar is one whole-line token, so the
-    line is matched with the terminals' own regexes (the LALR parser would only wrap it); a
-    line none of them takes whole is a MESSAGE."""
-    runs: list[tuple[Line, str, int]] = []
-    for ln in lines:
-        text = ln.text.strip()
-        if runs and runs[-1][1] == text:
-            runs[-1] = (runs[-1][0], text, runs[-1][2] + 1)
-        else:
-            runs.append((ln, text, 1))
-    return [(ln, text, _kind(text), count) for ln, text, count in runs]
+def _read_head(lines: list[tuple[Line, str]]) -> list[tuple[Line, str, str, int]]:
+    """The event lines (line, stripped text) as runs of identical lines (first line, text,
+    count) with their kind, a rule of grammars/event.lark. Every line of that grammar is one
+    whole-line token, so the line is matched with the terminals' own regexes (the LALR parser
+    would only wrap it); a line none of them takes whole is a MESSAGE."""
+    runs: list[tuple[Line, str, str, int]] = []
+    for text, group in groupby(lines, key=itemgetter(1)):
+        run = list(group)
+        runs.append((run[0][0], text, _kind(text), len(run)))
+    return runs
 
 
 def _kind(text: str) -> str:

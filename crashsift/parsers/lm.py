@@ -116,6 +116,13 @@ def _read(text: str) -> tuple[str, Any] | None:
             if found.end() == len(text):
                 return _item(rule, [Token(terminal, text)])
             break  # lark's lexer takes this token too, then decides
+    else:
+        # No one-token rule's terminal: lark's lexer can only take MODULE, a row's first token.
+        row = _row_regex().fullmatch(text)
+        if row is None:
+            return None
+        tokens = [Token(name, row.group(name)) for name in ("MODULE", "STATUS", "REST") if row.group(name)]
+        return "row", _row(tokens)
     try:
         tree = load("lm").parse(text)
     except LarkError:
@@ -138,6 +145,25 @@ def _one_token() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     return tuple(
         (rule, name, re.compile(terminals[name].pattern.to_regexp(), parser.options.g_regex_flags))
         for rule, name in rules
+    )
+
+
+@cache
+def _row_regex() -> re.Pattern[str]:
+    """A `row` line as lark's lexer cuts it, built from the grammar's terminals: MODULE, then
+    maybe STATUS, then maybe REST, with the ignored blanks between. Each is an atomic group, as
+    the lexer commits to each token it takes; STATUS outranks REST where both match, and REST
+    takes any text left after STATUS, so the lexer never has another choice. With the
+    one-token rules' terminals, MODULE is the only token a line can start with (a test checks
+    it against the parse table): a line this does not match, lark refuses. Module rows are
+    most of an `lm` listing; this spares lark's cost per call."""
+    parser = load("lm")
+    rx = {t.name: t.pattern.to_regexp() for t in parser.terminals}
+    (ignore,) = parser.lexer_conf.ignore
+    gap = f"(?>{rx[ignore]})?"
+    return re.compile(
+        f"(?>(?P<MODULE>{rx['MODULE']})){gap}(?:(?>(?P<STATUS>{rx['STATUS']})){gap})?(?>(?P<REST>{rx['REST']}))?",
+        parser.options.g_regex_flags,
     )
 
 

@@ -22,7 +22,7 @@ Record (`PoolRecord`):
   ``Unable to read large session pool table (…)``, ``Failed to read heap key``, the
   corruption diagnosis).
 
-The grammar (``grammars/pool.lark``) reads one line at a time and tells the forms apart; the
+The grammar (``grammars/pool.lark``) reads the block's lines in one call and tells the forms apart; the
 text after an entry's state (marker, tag, ``(Protected)``, ``Process:``) is one token, split by
 `_TAIL` because a tag may hold blanks. Lines none of these forms read (the ``.....`` an author
 put for elided rows, a second ``Pool page`` header) become diagnostics.
@@ -31,11 +31,12 @@ put for elided rows, a second ``Pool page`` header) become diagnostics.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Token, Transformer
-from lark.exceptions import LarkError
+from lark import Token, Tree
+from lark.exceptions import LarkError, UnexpectedInput
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
@@ -87,8 +88,14 @@ _TAIL = re.compile(
 _OWNING = re.compile(r"Owning\s+component\s*:\s*")
 
 
-class _ToItem(Transformer):
-    """Each line to a tagged tuple: (`page`|`entry`|`info`|`component`|`row`|`error`, …)."""
+class _ToItem:
+    """Each line's tree to a tagged tuple: (`page`|`entry`|`info`|`component`|`row`|`error`,
+    …). A line's tree is one rule over tokens, so its method is called directly (`item`) rather
+    than through a lark Transformer's walk of every token."""
+
+    def item(self, tree: Tree) -> tuple[Any, ...] | None:
+        method: Callable[[list[Token]], tuple[Any, ...] | None] = getattr(self, str(tree.data))
+        return method(tree.children)
 
     def page(self, items: list[Token]) -> tuple[str, str | None, str]:
         return "page", hex_str(str(items[1])), _REGION_IS.sub("", str(items[2]), count=1).strip()
@@ -162,17 +169,10 @@ def _field_value(token: Token) -> str | None:
 
 def parse(lines: list[Line]) -> Parsed[PoolRecord]:
     """Read every line of one `!pool` block; what no form reads becomes a diagnostic."""
-    parser = load("pool")
+    kept = [(line, text) for line in lines if (text := line.text.strip())]
     record = PoolRecord()
     diagnostics: list[Diagnostic] = []
-    for line in lines:
-        text = line.text.strip()
-        if not text:
-            continue
-        try:
-            item = _TRANSFORMER.transform(parser.parse(text))
-        except LarkError:
-            item = None
+    for (line, text), item in zip(kept, _read([text for _, text in kept]), strict=True):
         if item is None:
             diagnostics.append(Diagnostic(line.no, f"not a !pool line: {text[:60]}"))
             continue
@@ -180,6 +180,27 @@ def parse(lines: list[Line]) -> Parsed[PoolRecord]:
         if problem:
             diagnostics.append(Diagnostic(line.no, problem))
     return Parsed(record, diagnostics)
+
+
+def _read(texts: list[str]) -> list[tuple[Any, ...] | None]:
+    """The item of each stripped line (None where the grammar refuses it), the lines read in ONE
+    lark call (lark's cost is per call as well as per token). When that call fails, the line it
+    failed on is read alone and the lines either side of it again together. A line holding a
+    newline is refused, as the grammar reads one line per `line`."""
+    if not texts:
+        return []
+    if any("\n" in text for text in texts):
+        return [None if "\n" in text else _read([text])[0] for text in texts]
+    try:
+        tree = load("pool").parse("\n".join(texts))
+    except UnexpectedInput as e:
+        if len(texts) == 1:
+            return [None]
+        bad = min(e.line, len(texts)) - 1 if e.line > 0 else len(texts) - 1
+        return [*_read(texts[:bad]), *_read([texts[bad]]), *_read(texts[bad + 1 :])]
+    except LarkError:
+        return [None] if len(texts) == 1 else [item for text in texts for item in _read([text])]
+    return [_TRANSFORMER.item(sub) for sub in tree.children]
 
 
 def _store(record: PoolRecord, item: tuple[Any, ...], line_no: int) -> str | None:

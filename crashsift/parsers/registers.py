@@ -117,6 +117,17 @@ def _line_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((kind, re.compile(terminals[name])) for name, kind in _LINE_TERMINALS)
 
 
+@cache
+def _flags_line() -> re.Pattern[str]:
+    """A whole `regs` line made of one REGS and one FLAGS or PSRFLAGS token (`iopl=0  nv up ei
+    pl zr na po nc`, x86 `eip=… iopl=0  nv up …`, ARM64 `pc=… psr=60000000 -ZC- EL0`), built
+    from the grammar's own terminals. Only for lines without `:`, where LABEL cannot match: the
+    REGS group then ends where the lexer's REGS token does (neither flag terminal holds `=`)."""
+    terminals = {t.name: t.pattern.to_regexp() for t in load("registers").terminals}
+    regs, flags, psr = terminals["REGS"], terminals["FLAGS"], terminals["PSRFLAGS"]
+    return re.compile(f"({regs})[ \\t]+((?:{flags})|(?:{psr}))")
+
+
 def read_items(lines: list[Line]) -> list[Item]:
     """Every non-blank line as an `Item`, in order. A line that is one whole-line token of the
     grammar is matched with that terminal's own regex (the LALR parser would only wrap it);
@@ -142,11 +153,22 @@ def classify(line: Line) -> Item | None:
         if m is None:
             continue
         if m.end() != len(text):
-            return None
+            return _flags_item(line, text) if kind == "regs" else None
         if kind == "regs":
             return Item("regs", line, tuple(_assignments(text)))
         return Item(kind, line)
     return Item("other", line)
+
+
+def _flags_item(line: Line, text: str) -> Item | None:
+    """The `regs` item of a register line ending in flags (`_flags_line`), else None."""
+    if ":" in text:
+        return None
+    m = _flags_line().fullmatch(text)
+    if m is None:
+        return None
+    flags = tuple(("flags", "", f) for f in m[2].split())
+    return Item("regs", line, (*_assignments(m[1]), *flags))
 
 
 def _read_with_lark(lines: list[Line]) -> list[Item]:

@@ -267,10 +267,8 @@ def _base(kind: str | None) -> str | None:
 
 def _other_output(seg: Segment, kind: str | None, text: str) -> bool:
     """After a blank line, does a line of this kind end the output of `seg`? Prose does; so does
-    output that plainly belongs to another family (a family's output keeps its shape). Analyze
-    output holds registers, disassembly, frames and long descriptions, so it never ends so."""
-    if seg.kind == "analyze":
-        return False
+    output that plainly belongs to another family (a family's output keeps its shape). Not
+    used for analyze output, which holds registers, disassembly, frames and descriptions."""
     if seg.kind in _WITH_STACKS and (_base(kind) == "stack" or (kind == "header" and _DOTS.match(text))):
         return False  # a thread's stack, or the paster's elision at its end
     if kind == "prose":
@@ -297,11 +295,12 @@ def segment(lines: list[Line]) -> list[Segment]:
 
 def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
     """Output of a command: up to the next prompt, or another block's start (see
-    `_other_output`); analyze output ends after `Followup:` and its dashes. Lines are fully
-    classified only after a blank line: the other checks are cheap and run on every line."""
-    blank_before = followup = framed = False
-    analysis, stacked = seg.kind == "analyze", seg.kind == "stack"
-    summary_end = analysis and any(ln.text.startswith("Probably caused by") for ln in seg.lines)
+    `_other_output`). Lines are fully classified only after a blank line: the other checks
+    are cheap and run on every line. Analyze output has its own loop (`_take_analysis`)."""
+    if seg.kind == "analyze":
+        return _take_analysis(lines, i, seg)
+    blank_before = framed = False
+    stacked = seg.kind == "stack"
     read_whole = seg.kind in _READ_WHOLE
     out = seg.lines
     while i < len(lines):
@@ -313,15 +312,11 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
             continue
         if ">" in text and match_prompt(text) is not None:
             break
-        if followup and not (_DASHES.match(text) or text.lstrip().startswith("***")):
-            break  # after `Followup:` analyze prints only dashes and `*** …` notes
         if not read_whole and _starts_embedded(lines, i):
             break
-        if summary_end and (stack.is_frame_line(text) or stack.is_stack_header(text)):
-            break  # frames after `Probably caused by` are a stack pasted after the summary
         if out and text.startswith(_HEADER_PREFIXES) and _HEADER_START.match(text):
             break
-        if blank_before and out and not analysis:
+        if blank_before and out:
             kind = _kind_at(lines, i)
             if _other_output(seg, kind, text) or (framed and kind not in _STACK_KINDS):
                 break  # a stack does not go on after a blank line with something else
@@ -330,7 +325,34 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
         i += 1
         if stacked and not framed:
             framed = stack.is_frame_line(text) or stack.is_stack_header(text)
-        elif analysis:
+    return i
+
+
+def _take_analysis(lines: list[Line], i: int, seg: Segment) -> int:
+    """`_take_output` for analyze output, the longest blocks, with only the checks that apply:
+    the next prompt, a new dump's banner, the end after `Followup:` and its dashes, and a
+    stack pasted after a summary's `Probably caused by`."""
+    out = seg.lines
+    followup = False
+    summary_end = any(ln.text.startswith("Probably caused by") for ln in out)
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        text = line.text
+        if not text or text.isspace():
+            i += 1
+            continue
+        if ">" in text and match_prompt(text) is not None:
+            break
+        if followup and not (_DASHES.match(text) or text.lstrip().startswith("***")):
+            break  # after `Followup:` analyze prints only dashes and `*** …` notes
+        if summary_end and (stack.is_frame_line(text) or stack.is_stack_header(text)):
+            break  # frames after `Probably caused by` are a stack pasted after the summary
+        if out and text.startswith(_HEADER_PREFIXES) and _HEADER_START.match(text):
+            break
+        out.append(line)
+        i += 1
+        if text[0] in "FP":
             followup = followup or text.startswith("Followup:")
             summary_end = summary_end or text.startswith("Probably caused by")
     return i

@@ -17,11 +17,10 @@ join or strip is worse than a missed one.
 
 from __future__ import annotations
 
-import functools
 import html
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from crashsift.model import Line, Repair
@@ -41,11 +40,12 @@ class Repaired:
 
 @dataclass(slots=True)
 class _Paste:
-    """Working state: parallel lists of line texts and original numbers, and change events.
-    Every change to `texts` in place is noted (`framed` relies on it)."""
+    """Working state: parallel sequences of line texts and original numbers, and change events.
+    Every change to `texts` in place is noted (`framed` relies on it). `nos` stays a `range`
+    until a line is dropped or split (most pastes: no list of numbers to build)."""
 
     texts: list[str]
-    nos: list[int]
+    nos: Sequence[int]
     raw: list[str]
     events: list[tuple[str, int, int, int, str]] = field(default_factory=list)
     ends: dict[int, int] = field(default_factory=dict)
@@ -57,8 +57,8 @@ class _Paste:
 
     def keep(self, keep: list[bool]) -> None:
         """Drop the lines whose flag is false."""
-        self.texts = [t for t, k in zip(self.texts, keep, strict=True) if k]
-        self.nos = [n for n, k in zip(self.nos, keep, strict=True) if k]
+        self.texts = list(itertools.compress(self.texts, keep))
+        self.nos = list(itertools.compress(self.nos, keep))
 
     def joined(self) -> str:
         return "\n".join(self.texts)
@@ -111,7 +111,7 @@ def _split(text: str) -> _Paste:
         detail = ", ".join(d for d, n in (("CRLF", crlf), ("CR", lone)) if n)
         events.append(("line-ending", 1, last, crlf + lone, detail))
     texts = text.split("\n")
-    return _Paste(texts, list(range(1, len(texts) + 1)), texts, events)
+    return _Paste(texts, range(1, len(texts) + 1), texts.copy(), events)  # raw: as pasted, not as repaired
 
 
 # --- characters ------------------------------------------------------------------------------
@@ -581,13 +581,14 @@ def _words(words: set[str] | tuple[str, ...]) -> str:
 # starting with `(FPO:`/`(CONV:`, a register that continues a row, a flags-only line. A hit marks
 # its line and the one before it; `_wrap_join` decides. A line holding `(FPO:` anywhere, with a
 # parenthesis left open, is a start too (the only join it can start that no hint finds is an
-# annotation's rest): `_FPO` finds those, by a literal search.
+# annotation's rest): `_FPO` finds those, by a literal search. The x64 branch's argument group is
+# made non-capturing: the hint reads no group, and a capture costs at every x64 frame.
 _JOIN_HINT = re.compile(
     r"\n[ \t]*+(?:(?=[0-9a-fA-F])(?:"
     + "|".join(
         pat.replace(r"\s", r"[ \t]")
         for pat in (
-            _X64_OPEN.pattern.removeprefix(r"\s*+").removesuffix("$") + r"(?=\n)",
+            _X64_OPEN.pattern.removeprefix(r"\s*+").removesuffix("$").replace(":((", ":(?:(") + r"(?=\n)",
             _X86_OPEN.pattern.removeprefix(r"\s*+").removesuffix("$") + r"(?=\n)",
             r"[0-9a-fA-F]{1,3}(?=\n)",
         )
@@ -677,10 +678,6 @@ def _aggregate(events: list[tuple[str, int, int, int, str]]) -> list[Repair]:
     return out
 
 
-# `Line._make` without its length check: a (number, text) pair is a `Line` already.
-_new_line = functools.partial(tuple.__new__, Line)
-
-
 def repair(text: str) -> Repaired:
     """Repair a pasted debugger text. Never raises; returns lines with original line numbers."""
     p = _split(text)
@@ -698,5 +695,7 @@ def repair(text: str) -> Repaired:
     _unescape_markdown(p, markdown, inside)
     _strip_indentation(p)
     _join_wrapped(p)
-    lines = list(map(_new_line, zip(p.nos, p.texts, strict=True)))
+    # `Line._make` without its length check, called by `map` itself: a (number, text) pair is a
+    # `Line` already.
+    lines = list(map(tuple.__new__, itertools.repeat(Line), zip(p.nos, p.texts, strict=True)))
     return Repaired(lines, _aggregate(p.events), p.ends)

@@ -707,3 +707,20 @@ def test_property_numbers_increase_and_stay_in_range(text: str) -> None:
 )
 def test_property_on_paste_like_text(text: str) -> None:
     check_numbers(text, allow_repeats="<br" in text.lower())
+
+
+def test_hard_wrap_width_is_measured_on_the_paste_as_pasted() -> None:
+    # A paste hard-wrapped at 64 columns where one full-width line holds an HTML entity: its
+    # width must be read before `&amp;` becomes `&`, else that line's wrap is missed.
+    full = [
+        "WARNING: Unable to verify timestamp for some driver module and th",
+        "WARNING: Unable to verify checksum for some other driver moduleXX",
+        "WARNING: Frame IP not in any known module &amp; following frames ",
+    ]
+    assert {len(t) for t in full} == {65}
+    text = "\n".join(line for t in full for line in (t, "continued")) + "\n"
+    repaired = repair(text)
+    joined = [ln for ln in repaired.lines if ln.text.startswith("WARNING")]
+    assert [ln.no for ln in joined] == [1, 3, 5]
+    assert joined[2].text == "WARNING: Frame IP not in any known module & following frames continued"
+    assert repaired.ends == {1: 2, 3: 4, 5: 6}

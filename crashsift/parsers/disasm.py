@@ -155,6 +155,8 @@ _MEMORY = re.compile(
 _MASM_EXPR = re.compile(r"\s*[+-]?\s*[\w`*]+(?:\s*[+-]\s*[\w`*]+)*\s*")
 _MASM_TERM = re.compile(r"([+-]?)\s*([\w`*]+)")
 _REGISTER_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+# A label's symbol without `!`: `Driver+0x1000`.
+_OFFSET_SYMBOL = re.compile(r"\S+\+0x[0-9a-fA-F]+:?")
 
 # The plain shapes most lines have, read without the grammar (lark's cost is per token, and a
 # listing has hundreds of lines): a mnemonic (not a prefix such as `lock`), then operands that
@@ -236,7 +238,7 @@ def _is_label(text: str) -> bool:
     if not text.endswith(":"):
         return False
     symbol = text.split(" [", 1)[0]
-    return "!" in symbol or re.fullmatch(r"\S+\+0x[0-9a-fA-F]+:?", symbol) is not None
+    return "!" in symbol or _OFFSET_SYMBOL.fullmatch(symbol) is not None
 
 
 def _apply_label(ins: Instruction, label: re.Match[str]) -> None:

@@ -233,7 +233,12 @@ def number_of(text: str) -> str | None:
 def _fill_value(fld: DtField, text: str, pieces: list[Piece]) -> None:
     """Read the value text of a field, as `value_reading` read it, into `fld`."""
     if len(pieces) == 1 and pieces[0][0] == "valued":  # a value alone, the most common shape
-        _fill_valued(fld, pieces[0][1])
+        tokens = pieces[0][1]
+        kind, shown = tokens[0]
+        if len(tokens) == 1 and kind == "NUMBER" and shown[:2] != "0y":  # `_fill_shown`, inlined
+            fld.value, fld.number = shown, number_of(shown)
+            return
+        _fill_valued(fld, tokens)
         return
     dx_value = None
     for kind, part in pieces:

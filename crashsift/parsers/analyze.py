@@ -66,10 +66,10 @@ diagnostics, once each; symbol-loading lines, ``SYMSRV`` tracing and help boxes 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, TypeAlias
 
 from lark import Lark, Tree
 from lark.exceptions import LarkError
@@ -183,11 +183,9 @@ _DISASM_RE = re.compile(
 _FRAME_RE = re.compile(r"[0-9a-fA-F]{8}(?:`[0-9a-fA-F]{8})?\s+[0-9a-fA-F]{8}(?:`[0-9a-fA-F]{8})?\s")
 
 
-class _Shape(NamedTuple):
-    """A structural line as the grammar read it: rule name and token texts."""
-
-    kind: str
-    parts: tuple[str, ...]
+# A structural line as the grammar read it: (rule name, token texts). A plain tuple, not a
+# NamedTuple: one is made per structural line, and a plain tuple costs a third as much.
+_Shape: TypeAlias = tuple[str, tuple[str, ...]]
 
 
 class _Item(NamedTuple):
@@ -246,38 +244,19 @@ def _whole_line_re() -> re.Pattern[str]:
     )
 
 
-_Matcher = Callable[[str], "re.Match[str] | None"]
-
-
 def _grammar_text(text: str) -> str:
     """A structural line as the grammar is given it: one line, ending in a newline."""
     return text.replace("\n", " ") + "\n"
 
 
-def _classify_upper(s: str, whole: _Matcher) -> tuple[int, _Shape | None]:
-    """A line starting with a capital, '#' or '(': structural, noise, a message or plain text.
+def _classify_upper(s: str, line: str) -> tuple[int, _Shape | None]:
+    """A line starting with a capital, '#' or '(' that no whole-line terminal of the grammar
+    took (`_classify` tries those first, see there): structural, noise, a message or text.
 
-    `whole` is `_whole_line_re().fullmatch`, looked up once per block. A structural line that
-    is one whole-line token of the grammar (most are) comes with its shape: ``NAME: value``
-    split at its colon, the label dropped for the other terminals; so does one a
-    fixed-sequence rule takes whole (``ArgN:``, name-and-code); the other structural lines
-    get theirs from `_parse_shapes` later. Each whole-line terminal is narrower than the
-    `_STRUCT_RE` alternative for its line (but for a one-letter NAME, left to `_STRUCT_RE`), so
-    trying them first saves a regex on the frequent lines and changes no class.
+    `line` is `s` as the grammar is given it. A structural line one fixed-sequence rule takes
+    whole (``ArgN:``, name-and-code) comes with its shape; the other structural lines get
+    theirs from `_parse_shapes` later.
     """
-    line = s + "\n" if "\n" not in s else _grammar_text(s)
-    m = whole(line)
-    if m is not None:
-        label, _, value = m.string.partition(":")
-        terminal = str(m.lastgroup)
-        if terminal != "FIELD_LINE":
-            return STRUCT, tuple.__new__(_Shape, (_WHOLE_LINE_KIND[terminal], (value.strip(),)))
-        name = label.strip()
-        if len(name) > 1:
-            kind = _NAME_KINDS.get(name, STRUCT)
-            if kind != STRUCT:
-                return kind, None
-            return STRUCT, tuple.__new__(_Shape, ("field", (name, value.strip())))
     m = _STRUCT_RE.match(s)
     if m:
         name = m.group("name")
@@ -319,10 +298,28 @@ def _classify(lines: Sequence[Line]) -> tuple[list[_Item], list[int]]:
             if s.isalnum() and lead.startswith("```"):
                 c = ""  # a markdown fence such as ```text: noise below
         shape = None
-        if c.isalpha():
-            kind, shape = _classify_upper(s, whole) if c.isupper() else (TEXT, None)
-        elif c == "#" or c == "(":
-            kind, shape = _classify_upper(s, whole)
+        if c.isalpha() and not c.isupper():
+            kind = TEXT
+        elif c.isalpha() or c == "#" or c == "(":
+            # Most of these lines are one whole-line token of the grammar (``NAME: value``,
+            # ``Key :`` …): its terminal's regex reads it, and gives its shape. Each such
+            # terminal is narrower than the `_STRUCT_RE` alternative for its line, so trying
+            # them first saves a regex on the frequent lines and changes no class. Inline:
+            # three lines in five take this path.
+            line = s + "\n" if "\n" not in s else _grammar_text(s)
+            m = whole(line)
+            kind = -1
+            if m is not None:  # NAME: value split at its colon; the label dropped for the others
+                label, _, value = line.partition(":")
+                terminal = m.lastgroup
+                if terminal != "FIELD_LINE":
+                    kind, shape = STRUCT, (_WHOLE_LINE_KIND[terminal or ""], (value.strip(),))
+                elif len(name := label.rstrip()) > 1:  # a one-letter NAME: left to _STRUCT_RE
+                    kind = _NAME_KINDS.get(name, STRUCT)
+                    if kind == STRUCT:
+                        shape = ("field", (name, value.strip()))
+            if kind < 0:
+                kind, shape = _classify_upper(s, line)
         elif c == "*" or c == "•":
             kind = _classify_star(s)
         elif c == ".":
@@ -406,14 +403,14 @@ def _sequence_shape(text: str) -> _Shape | None:
     if m is None:
         return None
     rule = str(m.lastgroup)
-    return _Shape(rule, tuple([_token_text(kind, m.group(group)) for group, kind in kept[rule]]))
+    return rule, tuple([_token_text(kind, m.group(group)) for group, kind in kept[rule]])
 
 
 def _shapes_of(children: Iterable[Tree]) -> list[_Shape]:
     """The children of `start` as shapes: one subtree per line (no whole-line token, nor a
-    line a fixed-sequence rule takes whole, is sent to the parser: `_classify_upper` reads
+    line a fixed-sequence rule takes whole, is sent to the parser: `_classify` reads
     those lines)."""
-    return [_Shape(str(c.data), tuple(_token_text(tok.type, tok) for tok in c.children)) for c in children]
+    return [(str(c.data), tuple(_token_text(tok.type, tok) for tok in c.children)) for c in children]
 
 
 def _parse_shapes(texts: list[str]) -> list[_Shape | None]:
@@ -526,8 +523,13 @@ class _Reader:
                 blank = True
                 continue
             line = it.line
-            if not blank and prev is not None and line.no != prev.no + 1:
-                blank = _gap_is_blank(prev, line)
+            if not blank and prev is not None:
+                # Segmentation leaves blank lines out: a gap in the line numbers is blank lines,
+                # except a single missing number after a long line, more likely a wrapped line
+                # that paste repair joined to `prev` (inline: a third of the lines have a gap)
+                missing = line.no - prev.no - 1
+                if missing:
+                    blank = missing > 1 or (missing == 1 and len(prev.text) <= _JOINED_MIN)
             prev = line
             if self.state == _TAIL and kind != NOISE and kind != MESSAGE:
                 self.tail.append(line.no)
@@ -660,7 +662,7 @@ class _Reader:
         for j in range(idx + 1, len(self.items)):
             if self.items[j].kind != BLANK:
                 shape = self.items[j].shape
-                return shape.kind if shape else None
+                return shape[0] if shape else None
         return None
 
     def _arg(self, it: _Item, parts: tuple[str, ...]) -> None:
@@ -765,16 +767,6 @@ class _Reader:
 
     def _diag(self, line: int | None, message: str) -> None:
         self.diags.append(Diagnostic(line, message))
-
-
-def _gap_is_blank(prev: Line, line: Line) -> bool:
-    """Were blank lines dropped between `prev` and `line` (segmentation may leave them out)?
-
-    A gap in the line numbers is blank lines, except a single missing number after a long
-    line: that is more likely a wrapped line that paste repair joined to `prev`.
-    """
-    missing = line.no - prev.no - 1
-    return missing > 1 or (missing == 1 and len(prev.text) <= _JOINED_MIN)
 
 
 def _unique_dict(pairs: list[tuple[str, str]]) -> dict[str, str]:

@@ -103,12 +103,11 @@ _PERSONAL = re.compile(
     r"|^(?:And|So|Thus|But|Now|However|Finally|Next|Hopefully|Oddly|Naturally|Unfortunately|Interestingly"
     r"|Looking|Given)\b"
 )
+# Debugger messages that read like sentences (event messages are told apart by `_EVENT`)
 _NOT_PROSE = re.compile(
     r"^\s*(?:WARNING|ERROR|NOTE|\*|Unable to|Failed to|Could not|Symbol|Loading|Use |Probably caused"
-    r"|BugCheck|Followup|Arg\d|Arguments|Debugging Details|Key\s*:|Value:|First chance|This exception"
-    r"|Setting context|NTSD|Attempt to|Break instruction|Access violation|Driver Verifier|Error String"
-    r"|A fatal system error|Debugger |Connected to|For analysis|Type |Implicit |GetContextState"
-    r"|Unknown bugcheck)"
+    r"|BugCheck|Followup|Arg\d|Arguments|Debugging Details|Key\s*:|Value:|Setting context|Attempt to"
+    r"|Debugger |Connected to|For analysis|Type |Implicit |GetContextState|Unknown bugcheck)"
 )
 _STAR_ROW = re.compile(r"^\s*(?:•\s*)?\*+(?:\s+\*)?\s*$")
 _DASHES = re.compile(r"^\s*-{3,}\s*$")
@@ -175,7 +174,9 @@ def is_prose(text: str) -> bool:
     stripped = text.strip()
     if sum(1 for ch in stripped if ch >= "\u2e80") >= 8:
         return True  # a sentence in Chinese, Japanese or Korean
-    if len(stripped) < 20 or _NOT_PROSE.match(stripped) or "=" in stripped or "`" in stripped:
+    if len(stripped) < 20 or "=" in stripped or "`" in stripped:
+        return False
+    if _NOT_PROSE.match(stripped) or _EVENT.match(stripped):
         return False
     tokens = stripped.split()
     words = [w for t in tokens if (w := t.strip(".,;:!?()\"'“”’-")).isalpha()]

@@ -88,3 +88,11 @@ def test_mismatches_reports_differences() -> None:
     assert mismatches([1], [1, 2]) == ["$: expected 1 items, got 2"]
     assert mismatches({"x": 1}, {}) == ["$.x: missing"]
     assert mismatches({"_note": "ignored"}, {}) == []
+
+
+def test_every_bundled_paste_has_its_provenance() -> None:
+    rows = (CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
+    assert rows[0].split("\t")[:2] == ["file", "source"]
+    listed = {row.split("\t")[0] for row in rows[1:]}
+    pastes = {p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("*/*.txt")}
+    assert pastes <= listed, sorted(pastes - listed)

@@ -479,3 +479,62 @@ def test_values_keep_their_text() -> None:
     # every field keeps what followed its colon, as printed (seed line 154)
     (fld,) = dt.parse([Line(154, "   +0x040 Flags            : 0x211 (No matching name)")]).record.fields
     assert re.sub(r"\s+", " ", fld.text) == "0x211 (No matching name)"
+
+
+_ODD_PIECES = st.sampled_from(
+    [
+        "L",
+        "1.5",
+        "[Type:",
+        "]",
+        "'",
+        '"',
+        "-->",
+        "Ptr64Foo",
+        "(x(y))",
+        "[ 1 - 2 ] [3]",
+        "[6]",
+        "[Type: _X]",
+        "b]",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_VALUE_PIECES | _ODD_PIECES, st.sampled_from(["", " ", "  ", "\t"])), min_size=1, max_size=5
+    )
+)
+def test_fast_path_agrees_with_the_grammar_whatever_the_blanks(parts: list[tuple[str, str]]) -> None:
+    # lark's lexer needs no blank between tokens; the fast path leaves such values to it
+    value = "".join(piece + blank for piece, blank in parts).strip()
+    fast = dt._fast_reading(value) if value else None
+    if fast is None:
+        return
+    try:
+        assert fast == dt._reading(load("dt").parse(value)), value
+    except LarkError:
+        pytest.fail(f"fast path read what the grammar refuses: {value!r}")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "_LIST_ENTRY [ 0x00000000`00000000 - 0xfffff802`5e5a1270 ] [INVALID]",
+        "[6] _KLOCK_ENTRY",
+        "[2] (null)",
+        "[2] 0x41414141`41414141 _RTL_BALANCED_NODE",
+        "0x46a0 [Type: unsigned __int64]",
+        "[Type: _RTL_RB_TREE]",
+        "HeapLockPaged (0) [Type: _RTLP_HP_LOCK_TYPE]",
+        "0x1 '' --> Indicates whether a thread is waiting",
+        "0xffff9101`42c9cb70 Void PoolTag: }..{",
+        "_LARGE_INTEGER 0xffff9101`428684c8 (0n-122040379603768)",
+    ],
+)
+def test_fast_path_reads_arrays_and_what_follows_a_value(value: str) -> None:
+    # shapes of the shared corpus that lark read one call each before the fast path took them
+    fast = dt._fast_reading(value)
+    assert fast is not None
+    assert fast == dt._reading(load("dt").parse(value))

@@ -145,6 +145,30 @@ Exit thread 48:12e0, code 0"""
     )
 
 
+def test_a_line_printed_again_after_others_is_a_run_of_its_own() -> None:
+    # code/022.txt shape: the same exception line in runs split by thread messages; each run
+    # is its own item (a line text is read once per block, each item stays its own object),
+    # and blank lines do not split a run
+    text = """\
+(1d7c.1404): Single step exception - code 80000004 (first chance)
+
+(1d7c.1404): Single step exception - code 80000004 (first chance)
+Create thread 3:ee8
+(1d7c.1404): Single step exception - code 80000004 (first chance)
+Create thread 3:ee8"""
+    rec, _ = _read(text, 10)
+    assert [(e.thread_id, e.line, e.count) for e in rec.exceptions] == [("0x1404", 10, 2), ("0x1404", 14, 1)]
+    assert rec.exceptions[0] is not rec.exceptions[1]
+    assert rec.messages == ["Create thread 3:ee8", "Create thread 3:ee8"]
+
+
+def test_fatal_arguments_without_a_fatal_error_are_messages() -> None:
+    text = "(0x0000000000020005,0xFFFFF88000E16F50)\n(0x0000000000020005,0xFFFFF88000E16F50)"
+    rec, _ = _read(text)
+    assert rec.fatal is None
+    assert rec.messages == ["(0x0000000000020005,0xFFFFF88000E16F50)"] * 2
+
+
 def test_ntsd_indented_with_glued_label() -> None:
     # code/102.txt lines 36-40
     text = """\

@@ -8,6 +8,7 @@ numbers; expected values were read off the text by hand. Pasted lines stay whole
 
 from __future__ import annotations
 
+import pytest
 from conftest import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -435,3 +436,20 @@ def test_rows_read_as_lark_reads_them_on_generated_lines(start: str, pieces: lis
     text = (start + "".join(pieces)).strip()
     if text:
         assert lm._read(text) == _read_by_lark(text), text
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("C:\\Windows\\System32\\ntdll.dll", "ntdll"),
+        ("C:/x/System.Xml.ni.dll", "System_Xml_ni"),
+        ("/usr/lib/libc.so.6", "libc_so"),
+        ("C:\\a\\b.abcde", "b_abcde"),
+        ("C:\\a\\trailing.", "trailing_"),
+        ("C:\\a\\b.ñ", "b_ñ"),
+        ("C:\\a\\.sys", ""),
+        ("WOW64_IMAGE_SECTION", "WOW64_IMAGE_SECTION"),
+    ],
+)
+def test_module_name_drops_one_short_ascii_extension(path: str, name: str) -> None:
+    assert lm._module_name(path) == name

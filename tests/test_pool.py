@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import corpus_inputs
+from conftest import SHARED_CORPUS, corpus_inputs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -268,5 +268,76 @@ def test_a_block_reads_as_its_lines_read_alone() -> None:
     ]
     assert len(texts) > 50
     texts[3:3] = [".....", "Pool page x\nregion is y", "*fffffa8008e13270 size:"]
-    assert pool._read(texts) == [item for text in texts for item in pool._read([text])]
+    assert pool._read(texts) == [item for text in texts for item in pool._read_grammar([text])]
+    assert pool._read_grammar(texts) == [item for text in texts for item in pool._read_grammar([text])]
     assert pool._read(texts)[3:6] == [None, None, None]
+
+
+ENTRY_EDGES = [
+    "*fffffa8008e13270 size:   c0 previous size:   20  (Allocated) *FMsl",
+    "* fffffa8008e13270 size: c0 previous size: 20 (Free )  Io",
+    "0xfffffa80 size: c0 previous size: 20 (Allocated) File",
+    "0xsize: c0 previous size: 20 (Allocated) File",
+    "ffff`0000 size: c0 previous size: 20 (Allocated) File",
+    "ffff`size: c0 previous size: 20 (Allocated) File",
+    "fffffa8008e13270size:c0previous size:20(Allocated)File",
+    "fffffa8008e13270 size:\xa0c0 previous\xa0size:\x0b20 (Allocated) File",
+    "fffffa8008e13270\xa0size: c0 previous size: 20 (Allocated) File",
+    "fffffa8008e13270 size: c0 previous size: 20 (Allocated)",
+    "fffffa8008e13270 size: c0 previous size: 20 (Allocated) \xa0",
+    "fffffa8008e13270 size: c0 previous size: 20 (Allocated)  File (Protected) Process: fffffa80`0a1b2c3d",
+    "fffffa8008e13270 size: c0 previous size: 20 (Allocated) *ab Process: ffff8009`12345678",
+    "fffffa8008e13270 size: c0 previous size: 20 (Allocated) toolong tag",
+    "Bad size: c0 previous size: 20 (Allocated) File",
+    "Bad allocation size @fffffa8008e13270, too large",
+    "**fffffa8008e13270 size: c0 previous size: 20 (Allocated) File",
+    "*** fffffa8008e13270 size: c0 previous size: 20 (Allocated) File",
+    "fffffa8008e13270 size: c0g previous size: 20 (Allocated) File",
+    "fffffa8008e13270 size: c0 previous size: 20 (Busy) File",
+    "fffffa8008e13270 size: c0 non-paged special pool, Tag is Ddk",
+    "fffffa8008e13270 12345678 size: c0 previous size: 20 (Allocated) File",
+    "fffffa8008e13270 is not a valid small pool allocation, size: c0 previous size: 20 (Allocated) x",
+]
+
+
+def test_entry_lines_read_without_lark_as_lark_reads_them() -> None:
+    """`_ENTRY` reads an entry line into what the grammar reads from it, and takes no line the
+    grammar reads otherwise: every line of the bundled and shared corpus, and edge cases."""
+    paths = [*corpus_inputs(), *sorted(SHARED_CORPUS.rglob("*.txt"))]
+    texts = {
+        text
+        for path in paths
+        for ln in repair(path.read_text(encoding="utf-8", errors="replace")).lines
+        if (text := ln.text.strip())
+    }
+    texts.update(ENTRY_EDGES)
+    assert sum(1 for text in texts if pool._ENTRY.fullmatch(text)) > 40
+    for text in sorted(texts):
+        assert pool._read([text]) == pool._read_grammar([text]), text
+
+
+_ENTRY_PIECES = st.sampled_from(
+    ["*", " ", "\t", "\xa0", "0x", "ffff", "`", "0a1b", "size:", "previous", " size: ", "c0", "(Allocated)",
+     "(Free )", "(Free)", "File", "(Protected)", "Process:", "is not a valid", ":", "g", "Io  x"]
+)  # fmt: skip
+
+
+_ENTRY_LIKE = st.tuples(
+    st.sampled_from(["", "*", "* ", "**"]),
+    st.sampled_from(["fffffa8008e13270", "0xe1001008", "0x", "ffff`0a1b", "ffff`", "Bad", "fff fff"]),
+    st.sampled_from([" size:   c0 ", "size:c0", " size: c0g ", " size:\xa0c0 ", "\xa0size: c0 ", " size: "]),
+    st.sampled_from(
+        ["previous size:   20  ", "previous\xa0size:20", "previous size: ", "non-paged special pool, "]
+    ),
+    st.sampled_from(["(Allocated)", "(Free )", "(Free)", "(Busy)", ""]),
+    st.sampled_from(
+        [" *FMsl", "  File (Protected)", " Io   Process: ffff8009`12345678", "x", "", " toolong"]
+    ),
+).map("".join)
+
+
+@given(st.one_of(_ENTRY_LIKE, st.lists(_ENTRY_PIECES, min_size=1, max_size=14).map("".join)))
+def test_generated_entry_like_lines_read_as_lark_reads_them(line: str) -> None:
+    text = line.strip()
+    if text:
+        assert pool._read([text]) == pool._read_grammar([text])

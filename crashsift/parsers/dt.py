@@ -50,11 +50,13 @@ Record (`DtRecord`):
   ``(0n4294967295)``, ``[INVALID]``, ``--> …`` comments, MEX's ``PoolTag: …``.
 
 Each line is split by regular expressions into indentation, offset and name; the value is
-read with the ``dt.lark`` grammar, except for the common shapes (a number, maybe with its
-pointer type and a string, list entry, char or parenthesised note; a type, maybe with a number,
-string or list entry; ``Ptr64 T``; a bitfield; ``(null)``; ``??``), which a regular expression
-reads as the grammar would (the same `Piece` s as its tree) — lark costs tens of microseconds
-per value, and a test checks that both agree. A value repeated in a block is read once. A paste
+read with the ``dt.lark`` grammar, except for the common shapes (maybe an array's ``[6]``, then
+a number, ``(null)`` or ``??``, maybe with its pointer type and a string or list entry; a type,
+maybe with a number, string or list entry; ``Ptr64 T``; a bitfield; or only a dx ``[Type: …]``;
+then any of the notes, chars, brackets and dx types the grammar reads after a value), which
+regular expressions read as the grammar would (the same `Piece` s as its tree) — lark costs
+tens of microseconds per value, and tests check that both agree. What a value fills in is read
+once per block for each value text, and fields are built with all their fields given. A paste
 whose indentation was collapsed loses its nesting (the fields are read flat). Lines that are
 none of the above become diagnostics.
 
@@ -157,42 +159,64 @@ _TYPE = r"[A-Za-z_<][\w<>:$@.-]*"
 _NOT_PTR = r"(?!Ptr(?:32|64))"
 _STRING = r'L?".*"'
 _LIST = r"\[\s*(?:0[xX])?[0-9a-fA-F`']+\s+-\s+(?:0[xX])?[0-9a-fA-F`']+\s*\]"
-# A string runs to the last quote of the line (as the grammar's STRING does), so nothing may
-# follow it here.
+# A value cut as lark's contextual lexer cuts it: where it could take several terminals it
+# takes the first that matches in the grammar's priority order, and keeps it (hence the order
+# of the alternatives and the atomic groups). Maybe an ARRAY, then maybe a core: a bitfield,
+# `Ptr64 T`, a scalar (number, `(null)`, `??`) maybe with the type it points to and a list
+# entry or string, or a type maybe with a list entry, string or number. `_TAIL` reads what
+# follows.
 _FAST = re.compile(
-    rf"(?P<num>{_NUMBER})(?:\s+(?P<ptype>{_TYPE}))?"
-    rf"(?:\s+(?P<nlist>{_LIST})|\s+(?P<nstr>{_STRING})|\s+(?P<char>'''|'[^']*')|\s+(?P<paren>\([^()]*\)))?"
-    rf"|{_NOT_PTR}(?P<type>{_TYPE})(?:\s+(?P<tnum>{_NUMBER})|\s+(?P<tlist>{_LIST})|\s+(?P<tstr>{_STRING}))?"
+    r"(?:(?P<array>\[[0-9]+\])[ \t]+)?"
+    r"(?:(?P<bitfield>Pos\s+[0-9]+,\s*[0-9]+\s+Bits?)"
     rf"|(?P<ptr>Ptr(?:32|64))\s+{_NOT_PTR}(?P<target>{_TYPE})"
-    r"|(?P<bitfield>Pos\s+[0-9]+,\s*[0-9]+\s+Bits?)|(?P<null>\(null\))|(?P<unread>\?\?+)"
+    rf"|(?:(?P<null>\(null\))|(?P<num>{_NUMBER})|(?P<unread>\?\?+))(?>\s+(?P<ptype>{_TYPE}))?"
+    rf"(?>\s+(?P<nlist>{_LIST})|\s+(?P<nstr>{_STRING}))?"
+    rf"|{_NOT_PTR}(?P<type>{_TYPE})(?>\s+(?P<tlist>{_LIST})|\s+(?P<tstr>{_STRING})|\s+(?P<tnum>{_NUMBER}))?"
+    r")?"
 )
-_NUM_PARTS = (("ptype", "TYPE"), ("nlist", "LIST"), ("nstr", "STRING"))
-_NUM_TAILS = (("char", "CHAR"), ("paren", "PAREN"))
-_TYPE_PARTS = (("tnum", "NUMBER"), ("tlist", "LIST"), ("tstr", "STRING"))
+# One tail, in the grammar's priority order (REST takes the rest of the line), after the
+# grammar's ignored blanks.
+_TAIL = re.compile(
+    r"[ \t]*(?:(?P<DX_TYPE>\[Type:[^\]]*\])|(?P<PAREN>\([^()]*\))|(?P<CHAR>'''|'[^']*')"
+    r"|(?P<BRACKET>\[[^\]]*\])|(?P<ARROW>-->.*)|(?P<REST>\S.*))"
+)
+_VALUED_PARTS = (
+    ("num", "NUMBER"), ("null", "NULL"), ("unread", "UNREAD"), ("ptype", "TYPE"), ("nlist", "LIST"),
+    ("nstr", "STRING"),
+)  # fmt: skip
+_TYPE_PARTS = (("tlist", "LIST"), ("tstr", "STRING"), ("tnum", "NUMBER"))
 
 
 def _fast_reading(text: str) -> list[Piece] | None:
-    """The grammar's reading of a value of a common shape, or None to ask the grammar."""
-    m = _FAST.fullmatch(text)
-    if m is None:
-        return None
-    if (num := m["num"]) is not None:
-        if m.lastgroup == "num":  # the number alone, the most common value by far
-            return [("valued", (("NUMBER", num),))]
-        core = [("NUMBER", num)]
-        core += [(kind, m[group]) for group, kind in _NUM_PARTS if m[group] is not None]
-        pieces: list[Piece] = [("valued", tuple(core))]
-        pieces += [(kind, m[group]) for group, kind in _NUM_TAILS if m[group] is not None]
-        return pieces
-    if m["type"] is not None:
-        shown = [(kind, m[group]) for group, kind in _TYPE_PARTS if m[group] is not None]
-        return [("typed", (("TYPE", m["type"]), *shown))]
-    if m["ptr"] is not None:
-        return [("layout_pointer", (("PTR", m["ptr"]), ("TYPE", m["target"])))]
+    """The grammar's reading of a value of a common shape, or None to ask the grammar. Tokens
+    must be apart here (lark's lexer needs no blank between them: such values go to it)."""
+    m = _FAST.match(text)
+    at = m.end()
+    if at == len(text) and m.lastgroup == "num" and m.start("num") == 0:  # a number alone
+        return [("valued", (("NUMBER", m["num"]),))]
+    pieces: list[Piece] = [] if m["array"] is None else [("ARRAY", m["array"])]
     if m["bitfield"] is not None:
-        return [("bitfield", (("BITFIELD", m["bitfield"]),))]
-    token = ("NULL", m["null"]) if m["null"] is not None else ("UNREAD", m["unread"])
-    return [("valued", (token,))]
+        pieces.append(("bitfield", (("BITFIELD", m["bitfield"]),)))
+    elif m["ptr"] is not None:
+        pieces.append(("layout_pointer", (("PTR", m["ptr"]), ("TYPE", m["target"]))))
+    elif m["type"] is not None:
+        shown = [(kind, m[group]) for group, kind in _TYPE_PARTS if m[group] is not None]
+        pieces.append(("typed", (("TYPE", m["type"]), *shown)))
+    elif core := [(kind, m[group]) for group, kind in _VALUED_PARTS if m[group] is not None]:
+        pieces.append(("valued", tuple(core)))
+    else:  # no core: only a dx type is read here (any other token could start a core)
+        at = m.end("array") if pieces else 0
+        first = _TAIL.match(text, at)
+        if first is None or first.lastgroup != "DX_TYPE":
+            return None
+    while at < len(text):
+        tail = _TAIL.match(text, at)
+        if tail is None or (at and tail.start(tail.lastgroup) == at):
+            return None
+        kind = tail.lastgroup
+        pieces.append((kind, tail[kind]))
+        at = tail.end()
+    return pieces
 
 
 def _reading(tree: Tree) -> list[Piece]:
@@ -323,17 +347,48 @@ def _fill_shown(fld: DtField, kind: str, text: str) -> None:
             fld.number = "0x0"
 
 
+# A field without a value: its fields from ``text`` to ``read_error_address``
+_NO_VALUE = (None,) * 11
+
 # --- the block -----------------------------------------------------------------------------
+
+
+# What a value fills in a `DtField`: its fields from ``text`` to ``read_error_address``, in
+# field order, and its notes when it fills a dict or list (each field needs its own copy of
+# those), None when it does not.
+_Filled = tuple[tuple[Any, ...], list[str] | None]
+
+
+def _value_fields(text: str) -> _Filled:
+    """The fields a value fills in a `DtField` (what `_fill_value` sets depends on the text
+    alone, so a block reads each value text once)."""
+    fld = DtField(None, "", 0, text)
+    _fill_value(fld, text, value_reading(text))
+    filled = (fld.text, fld.type, fld.value, fld.number, fld.pointer_type, fld.bitfield, fld.array)
+    filled += (fld.string, fld.char, fld.list_entry, fld.read_error_address)
+    shared = fld.notes or fld.bitfield is not None or fld.array is not None or fld.list_entry is not None
+    return filled, fld.notes if shared else None
+
+
+def _unshare(fld: DtField, notes: list[str]) -> None:
+    """Give `fld` its own copies of the dicts and lists a value of the block filled in."""
+    if fld.bitfield is not None:
+        fld.bitfield = dict(fld.bitfield)
+    if fld.array is not None:
+        fld.array = dict(fld.array)
+    if fld.list_entry is not None:
+        fld.list_entry = list(fld.list_entry)
+    fld.notes = list(notes)
 
 
 class _Tree:
     """Places fields by indentation: a field is a child of the nearest field above it that is
-    indented less. Keeps the block's value readings by text too: values repeat in a block
+    indented less. Keeps what the block's values fill in by text too: values repeat in a block
     (``0x0``, ``(null)``, ``Ptr64 Void``), and each is read once."""
 
     def __init__(self, record: DtRecord) -> None:
         self.record = record
-        self.readings: dict[str, list[Piece]] = {}
+        self.values: dict[str, _Filled] = {}
         # (indent, field, offset as an int) of the fields that can still take children
         self.open: list[tuple[int, DtField, int | None]] = []
 
@@ -372,19 +427,25 @@ def parse(lines: list[Line]) -> Parsed[DtRecord]:
 def _read_line(line: Line, text: str, record: DtRecord, tree: _Tree) -> str | None:
     """Read one line (`text`: its text, right-stripped) into the record; the reason when it is
     not dt output."""
-    m = _FIELD.match(text) or _DX_FIELD.match(text)
-    if m:
-        indent, offset_text, name, value = m.group("indent", "offset", "name", "value")
-        offset = int(offset_text, 16)
-        fld = DtField(f"0x{offset:x}", name, line.no)
+    m = _FIELD.match(text)
+    if m is not None:
+        indent, offset_text, name, value = m.groups()
+    elif (m := _DX_FIELD.match(text)) is not None:
+        indent, offset_text, name, value, dx_type = m.groups()
         if value is None:
-            value = m.groupdict().get("dxtype")
+            value = dx_type
+    if m is not None:
+        offset = int(offset_text, 16)
         if value and (value := value.strip()):
-            fld.text = value
-            pieces = tree.readings.get(value)
-            if pieces is None:
-                pieces = tree.readings[value] = value_reading(value)
-            _fill_value(fld, value, pieces)
+            filled = tree.values.get(value)
+            if filled is None:
+                filled = tree.values[value] = _value_fields(value)
+            attrs, notes = filled
+            fld = DtField(f"0x{offset:x}", name, line.no, *attrs, [], False, [])  # all in order
+            if notes is not None:
+                _unshare(fld, notes)
+        else:
+            fld = DtField(f"0x{offset:x}", name, line.no, *_NO_VALUE, [], False, [])
         tree.add(len(indent.expandtabs()) if "\t" in indent else len(indent), fld, offset)
         return None
     if m := _ELEMENT.match(text):

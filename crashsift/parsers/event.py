@@ -26,8 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import groupby
-from operator import itemgetter
+from typing import Any
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
@@ -67,17 +66,25 @@ class EventRecord:
     registers: RegistersRecord | None = None
 
 
+# What one distinct event line reads as: (kind, value), the value an exception's (process_id,
+# thread_id, description, code, chance), a fatal error's code, or its arguments.
+_Reading = tuple[str, Any]
+
+
 def parse(lines: list[Line]) -> Parsed[EventRecord]:
-    kept = [(ln, text) for ln in lines if (text := ln.text.strip())]
-    start = _dump_start(kept)
+    runs, dump = _read_head(lines)
     rec = EventRecord()
     diags: list[Diagnostic] = []
-    for line, text, kind, count in _read_head(kept[:start]):
-        _take(rec, line.no, text, kind, count)
-    if start < len(kept):
-        dump = registers.build(registers.read_items([ln for ln, _ in kept[start:]]))
-        rec.registers = dump.record
-        diags.extend(dump.diagnostics)
+    readings: dict[str, _Reading] = {}  # per block: each distinct line text is read once
+    for no, text, count in runs:
+        reading = readings.get(text)
+        if reading is None:
+            reading = readings[text] = _read_line(text)
+        _take(rec, no, text, reading, count)
+    if dump:
+        read = registers.build(registers.read_items(dump))
+        rec.registers = read.record
+        diags.extend(read.diagnostics)
     if rec.exceptions:
         last = rec.exceptions[-1]
         rec.process_id, rec.thread_id, rec.description = last.process_id, last.thread_id, last.description
@@ -85,17 +92,33 @@ def parse(lines: list[Line]) -> Parsed[EventRecord]:
     return Parsed(rec, diags)
 
 
-def _dump_start(lines: list[tuple[Line, str]]) -> int:
-    """Index of the first line of the register dump (a register, symbol or instruction line,
-    or a line only lark can tell), len(lines) when there is none. Exception lines are skipped
-    cheaply: a debugger may print thousands of them (a single-step flood)."""
-    for i, (ln, text) in enumerate(lines):
-        if " - code " in text:
+def _read_head(lines: list[Line]) -> tuple[list[list[Any]], list[Line]]:
+    """The event lines as runs of identical stripped non-blank lines ([first line's number,
+    text, count]), and the register dump's lines: from the first register, symbol or
+    instruction line (or a line only lark can tell) on. One pass: a debugger may print
+    thousands of exception lines (a single-step flood), so a line identical to the one before it
+    adds to its run, an exception line is never asked whether it starts the dump, and a distinct
+    other line is asked once."""
+    runs: list[list[Any]] = []
+    starts: dict[str, bool] = {}  # per block: does a line of this text start the dump
+    previous = None
+    for i, line in enumerate(lines):
+        text = line.text.strip()
+        if not text:
             continue
-        item = registers.classify(ln)
-        if item is None or item.kind in registers.DUMP_KINDS:
-            return i
-    return len(lines)
+        if text == previous:
+            runs[-1][2] += 1
+            continue
+        if " - code " not in text:
+            start = starts.get(text)
+            if start is None:
+                item = registers.classify(line)
+                start = starts[text] = item is None or item.kind in registers.DUMP_KINDS
+            if start:
+                return runs, lines[i:]
+        runs.append([line.no, text, 1])
+        previous = text
+    return runs, []
 
 
 @cache
@@ -106,48 +129,45 @@ def _line_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((kind, re.compile(terminals[name])) for name, kind in kinds)
 
 
-def _read_head(lines: list[tuple[Line, str]]) -> list[tuple[Line, str, str, int]]:
-    """The event lines (line, stripped text) as runs of identical lines (first line, text,
-    count) with their kind, a rule of grammars/event.lark. Every line of that grammar is one
-    whole-line token, so the line is matched with the terminals' own regexes (the LALR parser
-    would only wrap it); a line none of them takes whole is a MESSAGE."""
-    runs: list[tuple[Line, str, str, int]] = []
-    for text, group in groupby(lines, key=itemgetter(1)):
-        run = list(group)
-        runs.append((run[0][0], text, _kind(text), len(run)))
-    return runs
-
-
-def _kind(text: str) -> str:
-    for kind, pattern in _line_patterns():
-        if pattern.fullmatch(text):
-            return kind
-    return "message"
-
-
-def _take(rec: EventRecord, no: int, text: str, kind: str, count: int) -> None:
-    """One run of `count` identical lines starting at line `no`."""
+def _read_line(text: str) -> _Reading:
+    """One event line read: its kind, a rule of grammars/event.lark, and what it tells. Every
+    line of that grammar is one whole-line token, so the line is matched with the terminals'
+    own regexes (the LALR parser would only wrap it); a line none of them takes whole is a
+    MESSAGE."""
+    kind = next((kind for kind, pattern in _line_patterns() if pattern.fullmatch(text)), "message")
+    if kind == "message":
+        return kind, None
     if kind == "exception":
-        rec.exceptions.append(_exception(text, no, count))
+        return kind, _exception(text)
+    if kind == "fatal":
+        return kind, hex_str(text.rpartition(":")[2].strip())
+    return kind, tuple(v for a in text.strip("()").split(",") if (v := hex_str(a.strip())) is not None)
+
+
+def _take(rec: EventRecord, no: int, text: str, reading: _Reading, count: int) -> None:
+    """One run of `count` identical lines starting at line `no`."""
+    kind, value = reading
+    if kind == "exception":
+        rec.exceptions.append(EventException(*value, line=no, count=count))
     elif kind == "fatal":
-        rec.fatal = FatalError(hex_str(text.rpartition(":")[2].strip()), [], no)
+        rec.fatal = FatalError(value, [], no)
     elif kind == "fatal_args" and rec.fatal is not None and not rec.fatal.args:
-        rec.fatal.args = [v for a in text.strip("()").split(",") if (v := hex_str(a.strip())) is not None]
-    else:
+        rec.fatal.args = list(value)
+    else:  # a message, or fatal arguments with no fatal error to take them
         rec.messages.extend([text] * count)
 
 
-def _exception(text: str, no: int, count: int) -> EventException:
-    """`(8dc.3f8): Access violation - code c0000005 (first chance)` taken apart."""
-    exc = EventException(line=no, count=count)
+def _exception(text: str) -> tuple[str | None, str | None, str, str | None, str | None]:
+    """`(8dc.3f8): Access violation - code c0000005 (first chance)` taken apart: (process_id,
+    thread_id, description, code, chance)."""
+    pid = tid = None
     if text.startswith("("):
         ids, _, text = text.partition("):")
         pid, _, tid = ids[1:].partition(".")
-        exc.process_id, exc.thread_id = hex_str(pid), hex_str(tid)
+        pid, tid = hex_str(pid), hex_str(tid)
     description, _, tail = text.partition(" - code ")
     code, _, chance = tail.partition("(")
-    exc.description, exc.code, exc.chance = description.strip(), hex_str(code.strip()), _chance(chance)
-    return exc
+    return pid, tid, description.strip(), hex_str(code.strip()), _chance(chance)
 
 
 def _chance(text: str) -> str | None:

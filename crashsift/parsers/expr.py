@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lark import Token, Transformer
+from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
@@ -42,9 +42,13 @@ class ExprRecord:
     notes: list[Line] = field(default_factory=list)
 
 
-class _ToItem(Transformer):
+class _LineReader:
     """Each line to (what, first, second): `result` (decimal, hex), `head`, `format` (name,
-    value) or `error` (text)."""
+    value) or `error` (text). Called by the line's rule name: cheaper than a Transformer."""
+
+    def read(self, tree: Tree) -> tuple[str, str, str | None]:
+        row: Tree = tree.children[0]  # type: ignore[assignment]  # `start` is one rule's tree
+        return getattr(self, row.data)(row.children)  # type: ignore[no-any-return]
 
     def result(self, items: list[Token]) -> tuple[str, str, str | None]:
         return "result", str(items[1]), hex_str(str(items[2]))
@@ -59,11 +63,8 @@ class _ToItem(Transformer):
     def error(self, items: list[Token]) -> tuple[str, str, None]:
         return "error", str(items[-1]).rstrip(), None
 
-    def start(self, items: list) -> tuple[str, str, str | None]:
-        return items[0]
 
-
-_TO_ITEM = _ToItem()
+_READER = _LineReader()
 
 
 def parse(lines: list[Line]) -> Parsed[ExprRecord]:
@@ -76,7 +77,7 @@ def parse(lines: list[Line]) -> Parsed[ExprRecord]:
         if not text:
             continue
         try:
-            what, first, second = _TO_ITEM.transform(parser.parse(text))
+            what, first, second = _READER.read(parser.parse(text))
         except LarkError:
             diagnostics.append(Diagnostic(line.no, f"not expression output: {text[:60]}"))
             continue

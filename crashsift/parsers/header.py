@@ -43,11 +43,13 @@ Lines that are none of these (a person's notes, a target's DbgPrint output) beco
 
 Reading: a line with nothing inside to read (a message, the copyright, a row whose value is the
 rest of the line or is split at a fixed word, such as ``Machine Name:`` or ``Product: …, suite:
-…``) is told by its start; the rows with structure are read with ``grammars/header.lark``: the
-short ones (a time, an uptime, the dump type, a bare build lab: a first token and at most one
-more) with the grammar's own terminals, as lark's lexer reads them; the others (the OS line,
-kernel base, ModLoad, validation rows, …) by lark, the whole block in one call. A line that
-no row can start with is refused without the grammar. Tests check that both readings agree.
+…``) is told by its start; the rows with structure are read with ``grammars/header.lark``:
+those that are a plain run of terminals (the OS line, kernel base, ModLoad and validation rows,
+a time, an uptime, the dump type, …) by walking the grammar's own rules with its own terminals,
+in the order lark's contextual lexer tries them, which costs far less than a grammar call; the
+``BugCheck 3B, {…}`` row, and a row that walk refuses, by lark, the whole block in one call. A
+line that no row can start with is refused without the grammar. Tests check that both readings
+agree on every corpus line and on generated ones.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from typing import Any
 
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
+from lark.lexer import TerminalDef
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
@@ -273,7 +276,7 @@ def parse(lines: list[Line]) -> Parsed[HeaderRecord]:
             continue
         values = _read_plain(text)
         if values is None:
-            values = _read_short(text)
+            values = _read_row(text)
         if values is None:
             grammar_rows.append((line, text))
         else:
@@ -325,48 +328,91 @@ def _row_lexer() -> tuple[re.Pattern[str], dict[str, re.Pattern[str]]]:
     them matches at its start is refused by the grammar, alone or in a block. And every
     terminal's regex by name."""
     grammar = load("header")
-    terminals = sorted(
-        grammar.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
-    )
+    terminals = sorted(grammar.terminals, key=_lexer_order)
     rows = {rule.expansion[0].name for rule in grammar.rules if rule.origin.name == "_row"}
     firsts = {rule.expansion[0].name for rule in grammar.rules if rule.origin.name in rows}
     starts = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name in firsts)
     return re.compile(starts), {t.name: re.compile(t.pattern.to_regexp()) for t in terminals}
 
 
-# Rows made of their first token, maybe a literal, and at most one more token that runs to
-# the end of the row: the rule that reads them, the literal, and the terminals that can come
-# last, in the lexer's order.
-_SHORT_ROWS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "DUMP_KIND": ("dump_type", ":", ("REST",)),
-    "SESSION_TIME": ("session_time", "", ("WHEN", "REST")),
-    "UPTIME": ("uptime", "", ("SPAN", "REST")),
-    "BARE_BUILD_LAB": ("build_lab", "", ()),
-}
+def _lexer_order(terminal: TerminalDef) -> tuple[int, int, int, str]:
+    """The order in which lark's lexer tries terminals: the first one that matches is taken."""
+    return (-terminal.priority, -terminal.pattern.max_width, -len(terminal.pattern.value), terminal.name)
 
 
-def _read_short(text: str) -> dict[str, Any] | None:
-    """The values of a short row (`_SHORT_ROWS`: `Mini Kernel Dump File: …`, `Debug session
-    time: …`, `System Uptime: …`, a bare build lab), its tokens read with the grammar's own
-    terminals as lark's lexer reads them (the blanks between them skipped); None for the other
-    rows, which lark reads."""
-    starts, terminals = _row_lexer()
-    m = starts.match(text)
-    if m is None or m.lastgroup not in _SHORT_ROWS:
+# A row's state in `_row_table`: its rule and the terminals read so far.
+_State = tuple[str, tuple[str, ...]]
+# What may come in a state: (terminal name, its regex's match, whether the tree keeps the token),
+# in the lexer's order; and whether the row may end there.
+_Next = tuple[list[tuple[str, Any, bool]], bool]
+
+
+@cache
+def _row_table() -> tuple[dict[str, str], dict[_State, _Next]]:
+    """The rows of grammars/header.lark that are a plain run of terminals (every rule of
+    `_row` but `bugcheck`, whose `("," HEXVAL)*` is a rule of its own), as the parser sees
+    them: the rule each first terminal starts, and for every prefix of the rule's expansions
+    the terminals that may follow it. Lark's contextual lexer tries exactly these there, in
+    its own order, so `_read_row` walking this table reads a row as lark reads it alone."""
+    grammar = load("header")
+    terminals = {t.name: t for t in grammar.terminals}
+    regexes = _row_lexer()[1]
+    rows = {rule.expansion[0].name for rule in grammar.rules if rule.origin.name == "_row"}
+    expansions: dict[str, list[list[Any]]] = {}
+    for rule in grammar.rules:
+        if rule.origin.name in rows:
+            expansions.setdefault(rule.origin.name, []).append(rule.expansion)
+    rule_of: dict[str, str] = {}
+    table: dict[_State, _Next] = {}
+    for name, runs in expansions.items():
+        if not all(symbol.is_term for run in runs for symbol in run):
+            continue
+        for run in runs:
+            rule_of[run[0].name] = name
+        prefixes = {tuple(s.name for s in run[:n]) for run in runs for n in range(1, len(run) + 1)}
+        for prefix in prefixes:
+            follows = {run[len(prefix)] for run in runs if len(run) > len(prefix) and _names(run, prefix)}
+            ordered = sorted(follows, key=lambda s: _lexer_order(terminals[s.name]))
+            can_end = any(len(run) == len(prefix) and _names(run, prefix) for run in runs)
+            table[name, prefix] = (
+                [(s.name, regexes[s.name].match, not s.filter_out) for s in ordered],
+                can_end,
+            )
+    return rule_of, table
+
+
+def _names(run: list[Any], prefix: tuple[str, ...]) -> bool:
+    """Whether the expansion `run` starts with the terminals named in `prefix`."""
+    return tuple(s.name for s in run[: len(prefix)]) == prefix
+
+
+def _read_row(text: str) -> dict[str, Any] | None:
+    """The values of a row that is a plain run of terminals (`_row_table`: the OS line, kernel
+    base, validation and ModLoad rows, a time, an uptime, the dump type, …), its tokens read
+    with the grammar's own terminals as lark's lexer reads them (the blanks between them
+    skipped); None for a row the grammar refuses and for the `BugCheck 3B, {…}` row, which
+    lark reads."""
+    m = _row_lexer()[0].match(text)
+    first = m.lastgroup if m is not None else None
+    rule_of, table = _row_table()
+    rule = rule_of.get(first) if first is not None else None
+    if m is None or first is None or rule is None:
         return None
-    rule, literal, follows = _SHORT_ROWS[m.lastgroup]
-    items = [Token(m.lastgroup, m.group())]
+    prefix: tuple[str, ...] = (first,)
+    items = [Token(first, m.group())]
     at = _after_blanks(text, m.end())
-    if literal:
-        if not text.startswith(literal, at):
+    while True:
+        follows, can_end = table[rule, prefix]
+        if at == len(text):
+            return getattr(_READER, rule)(items) if can_end else None  # type: ignore[no-any-return]
+        shown = next(((name, keep, t) for name, match, keep in follows if (t := match(text, at))), None)
+        if shown is None:
             return None
-        at = _after_blanks(text, at + len(literal))
-    if at < len(text):
-        shown = next(((name, t) for name in follows if (t := terminals[name].match(text, at))), None)
-        if shown is None or shown[1].end() != len(text):
-            return None
-        items.append(Token(shown[0], shown[1].group()))
-    return getattr(_READER, rule)(items)  # type: ignore[no-any-return]
+        name, keep, token = shown
+        if keep:
+            items.append(Token(name, token.group()))
+        prefix += (name,)
+        at = _after_blanks(text, token.end())
 
 
 def _after_blanks(text: str, at: int) -> int:

@@ -102,19 +102,19 @@ _ONE_TOKEN_RULES = (
     ("note", "NOTE"), ("modload", "MODLOAD"), ("columns", "COLUMNS"), ("unloaded", "UNLOADED"),
     ("detail", "DETAIL"),
 )  # fmt: skip
-# The extension WinDbg drops from a file name to name its module
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,4}$")
+# A Module's fields from ``image_name`` to ``internal_name`` when no lmv detail line is read
+_NO_DETAILS = (None, None, None, None, False, *(None,) * 9)
 
 
 def _read(text: str) -> tuple[str, Any] | None:
     """The (what, value) of one line, or None when the grammar refuses it. A line that is one
     token of a one-token rule is matched with that terminal's regex alone (see `_one_token`)."""
     text = text.strip()
-    for rule, terminal, regex in _one_token():
+    for rule, _, regex in _one_token():
         found = regex.match(text)
         if found is not None:
             if found.end() == len(text):
-                return _item(rule, [Token(terminal, text)])
+                return _item(rule, [text])  # the token's text: _item reads no terminal names
             break  # lark's lexer takes this token too, then decides
     else:
         # No one-token rule's terminal: lark's lexer can only take MODULE, a row's first token.
@@ -167,7 +167,7 @@ def _row_regex() -> re.Pattern[str]:
     )
 
 
-def _item(rule: str, tokens: list[Token]) -> tuple[str, Any]:
+def _item(rule: str, tokens: list[Token] | list[str]) -> tuple[str, Any]:
     """One line's rule and tokens -> (what, value): `columns`, `unloaded`, `row` or `modload`
     with a Module, `detail` with (name, value), `note` with the text."""
     if rule == "row":
@@ -202,7 +202,13 @@ def _modload(token: str) -> Module:
     parts = token.split(None, 3)
     path = parts[3].strip() if len(parts) > 3 else None
     name = _module_name(path) if path else ""
-    return Module(start=hex_str(parts[1]), end=hex_str(parts[2]), name=name, image_path=path)
+    # MODLOAD's addresses are hex digits with maybe a backtick: hex_str's result, without its
+    # checks
+    start = "0x" + (parts[1].replace("`", "").lstrip("0").lower() or "0")
+    end = "0x" + (parts[2].replace("`", "").lstrip("0").lower() or "0")
+    # every field in order (cheaper than by keyword): no flags, status or symbol files, then
+    # the path, and no lmv details
+    return Module(start, end, name, [], None, None, None, path, *_NO_DETAILS, {}, [], None)
 
 
 def _store_column(module: Module, text: str) -> None:
@@ -228,8 +234,11 @@ def _module_name(path: str) -> str:
     """The name WinDbg gives the module loaded from `path`: the file name without its extension,
     other dots made underscores (`System.Xml.ni.dll` -> `System_Xml_ni`); a synthetic name such
     as ``image00000000`00400000`` or ``WOW64_IMAGE_SECTION`` stays as it is."""
-    base = path.replace("/", "\\").rsplit("\\", 1)[-1]
-    return _EXTENSION.sub("", base).replace(".", "_")
+    base = path[max(path.rfind("\\"), path.rfind("/")) + 1 :]
+    stem, dot, extension = base.rpartition(".")
+    if dot and len(extension) <= 4 and extension.isascii() and extension.isalnum():
+        base = stem  # the extension WinDbg drops: 1 to 4 ASCII letters or digits
+    return base.replace(".", "_")
 
 
 def parse_modload(text: str) -> Module | None:

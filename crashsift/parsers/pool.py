@@ -22,7 +22,9 @@ Record (`PoolRecord`):
   ``Unable to read large session pool table (…)``, ``Failed to read heap key``, the
   corruption diagnosis).
 
-The grammar (``grammars/pool.lark``) reads the block's lines in one call and tells the forms apart; the
+The grammar (``grammars/pool.lark``) reads the block's lines in one call and tells the forms apart;
+entry lines, most of a block, are cut into the grammar's tokens by one regex instead (`_ENTRY`,
+checked against the grammar by tests), as lark's cost is per token. The
 text after an entry's state (marker, tag, ``(Protected)``, ``Process:``) is one token, split by
 `_TAIL` because a tag may hold blanks. Lines none of these forms read (the ``.....`` an author
 put for elided rows, a second ``Pool page`` header) become diagnostics.
@@ -103,24 +105,7 @@ class _ToItem:
     def entry(self, items: list[Token]) -> tuple[str, PoolEntry] | None:
         marked = items[0].type == "MARK"
         address, size, previous, state, tail = items[1:] if marked else items
-        m = _TAIL.match(tail)
-        if m is None:
-            return None
-        star, tag = m["star"] is not None, m["tag"]
-        # The tag's `*` is the marker the address carries too; without that marker only a full
-        # four-character tag after it shows it is one (a tag may itself start with `*`).
-        if star and not marked and len(tag) < 4:
-            star, tag = False, "*" + tag
-        return "entry", PoolEntry(
-            address=hex_str(str(address)),
-            size=_field_value(size),
-            previous_size=_field_value(previous),
-            state=str(state)[1:-1].strip(),
-            tag=tag.rstrip(),
-            protected=m["protected"] is not None,
-            process=hex_str(m["process"]),
-            highlighted=marked or star,
-        )
+        return _entry(marked, str(address), str(size), str(previous), str(state), str(tail))
 
     def large(self, items: list[Token]) -> tuple[str, PoolEntry]:
         hexes = [str(t) for t in items if t.type == "HEXVAL"]
@@ -161,8 +146,45 @@ class _ToItem:
 
 _TRANSFORMER = _ToItem()
 
+# The grammar's `entry` line, its terminals one atomic group each (a token, once matched, is
+# not given back) and `[ \t]*` where the grammar ignores WS_INLINE between them. Most lines of
+# a block are entries, at ~6 lark tokens each, so these are read here and only the other lines
+# go to lark; tests check on the corpus that both readings agree. No other terminal lark tries
+# at a line's start (ERROR, ROW) can match such a line, and `special` differs after SIZE.
+_ENTRY = re.compile(
+    r"(?P<mark>\*)?[ \t]*(?P<address>(?>(?:0[xX])?[0-9a-fA-F]+(?:`[0-9a-fA-F]+)?))[ \t]*"
+    r"(?P<size>(?>size:[^\S\n]*[0-9a-fA-F]+))[ \t]*"
+    r"(?P<previous>(?>previous[^\S\n]+size:[^\S\n]*[0-9a-fA-F]+))[ \t]*"
+    r"(?P<state>\((?:Allocated|Free ?)\))[ \t]*(?P<tail>\S[^\n]*)"
+)
 
-def _field_value(token: Token) -> str | None:
+
+def _entry(
+    marked: bool, address: str, size: str, previous: str, state: str, tail: str
+) -> tuple[str, PoolEntry] | None:
+    """The item of an entry line from its tokens' texts (None when `_TAIL` cannot split the
+    tail), whether lark or `_ENTRY` read them."""
+    m = _TAIL.match(tail)
+    if m is None:
+        return None
+    star, tag = m["star"] is not None, m["tag"]
+    # The tag's `*` is the marker the address carries too; without that marker only a full
+    # four-character tag after it shows it is one (a tag may itself start with `*`).
+    if star and not marked and len(tag) < 4:
+        star, tag = False, "*" + tag
+    return "entry", PoolEntry(
+        address=hex_str(address),
+        size=_field_value(size),
+        previous_size=_field_value(previous),
+        state=state[1:-1].strip(),
+        tag=tag.rstrip(),
+        protected=m["protected"] is not None,
+        process=hex_str(m["process"]),
+        highlighted=marked or star,
+    )
+
+
+def _field_value(token: str) -> str | None:
     """The hex number of a `size:   c0` or `previous size:   20` token."""
     return hex_str(token.rsplit(":", 1)[1].strip())
 
@@ -183,6 +205,19 @@ def parse(lines: list[Line]) -> Parsed[PoolRecord]:
 
 
 def _read(texts: list[str]) -> list[tuple[Any, ...] | None]:
+    """The item of each stripped line (None where the grammar refuses it): entry lines by
+    `_ENTRY`, the others by `_read_grammar` in one call."""
+    entries = [_ENTRY.fullmatch(text) for text in texts]
+    others = iter(_read_grammar([text for text, m in zip(texts, entries, strict=True) if m is None]))
+    return [
+        next(others)
+        if m is None
+        else _entry(m["mark"] is not None, *m.group("address", "size", "previous", "state", "tail"))
+        for m in entries
+    ]
+
+
+def _read_grammar(texts: list[str]) -> list[tuple[Any, ...] | None]:
     """The item of each stripped line (None where the grammar refuses it), the lines read in ONE
     lark call (lark's cost is per call as well as per token). When that call fails, the line it
     failed on is read alone and the lines either side of it again together. A line holding a
@@ -190,16 +225,16 @@ def _read(texts: list[str]) -> list[tuple[Any, ...] | None]:
     if not texts:
         return []
     if any("\n" in text for text in texts):
-        return [None if "\n" in text else _read([text])[0] for text in texts]
+        return [None if "\n" in text else _read_grammar([text])[0] for text in texts]
     try:
         tree = load("pool").parse("\n".join(texts))
     except UnexpectedInput as e:
         if len(texts) == 1:
             return [None]
         bad = min(e.line, len(texts)) - 1 if e.line > 0 else len(texts) - 1
-        return [*_read(texts[:bad]), *_read([texts[bad]]), *_read(texts[bad + 1 :])]
+        return [*_read_grammar(texts[:bad]), *_read_grammar([texts[bad]]), *_read_grammar(texts[bad + 1 :])]
     except LarkError:
-        return [None] if len(texts) == 1 else [item for text in texts for item in _read([text])]
+        return [None] if len(texts) == 1 else [item for text in texts for item in _read_grammar([text])]
     return [_TRANSFORMER.item(sub) for sub in tree.children]
 
 

@@ -24,10 +24,12 @@ impersonating``, ``Kernel stack not resident.``, flags such as ``NoStackSwap``);
 under the thread, read by `crashsift.parsers.stack`, complete with kv annotations); ``line``
 (the ``THREAD`` line).
 
-The header lines are read with the ``thread.lark`` grammar: a line that its first token decides
-(an error, a note, a wait object, one ``Name value`` pair, …) with the grammar's own terminals,
-tried in the order lark's lexer tries them (a test checks that both agree); the others in one
-lark call (line by line when that fails). The stack lines (from the stack header or the first
+The header lines are read with the ``thread.lark`` grammar: with the grammar's own terminals,
+tried in the order lark's contextual lexer tries them in each parser state (the states' terminals
+asked of lark's parse table), because lark's cost is per token and these lines are mostly runs
+of ``Name value`` pairs (a test checks that both read every corpus line alike); a line that
+reading cannot take (one the grammar refuses) goes to lark, all such lines in one call (line by
+line when that fails). The stack lines (from the stack header or the first
 frame line to the next ``THREAD``/``PROCESS`` line) go to the stack parser. `read` is shared
 with the ``!process`` parser, which supplies how process sections are built (`ProcessHooks`).
 """
@@ -212,19 +214,58 @@ def _read_items(lines: list[Line]) -> dict[int, Item | None]:
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class _Lexer:
+    """The terminals of grammars/thread.lark as lark's contextual lexer tries them, one regex
+    per parser state that matters here (a group per terminal, in lark's order, WS_INLINE
+    included as lark includes the ignored terminals): `start` for the first token of a line,
+    `after_name` after a NAME or KEY, `after_pair` after a VALUE or IMAGE (LALR merges these
+    states of every kind of line, so a token the line's rule cannot take is found there and
+    the line is left to lark); `heads`: for a line starting with THREAD, PROCESS or IRP_ADDR,
+    the regex for its second token and the one for the token after that. And the REST
+    terminal alone."""
+
+    start: re.Pattern[str]
+    after_name: re.Pattern[str]
+    after_pair: re.Pattern[str]
+    heads: dict[str, tuple[re.Pattern[str], re.Pattern[str]]]
+    rest: re.Pattern[str]
+
+
 @cache
-def _line_lexer() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """The terminals of grammars/thread.lark that can start a line, as one regex whose
-    alternatives are in the order lark's lexer tries them (a group per terminal); and the
-    ADDR, VALUE and REST terminals."""
+def _line_lexer() -> _Lexer:
+    """The `_Lexer` of grammars/thread.lark; the terminals each state accepts are asked of the
+    grammar's own parse table (lark's interactive parser fed a sample token sequence)."""
     grammar = load("thread")
     terminals = sorted(
         grammar.terminals, key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name)
     )
-    starts = _first_terminals(grammar, "line")
-    pattern = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name in starts)
-    by_name = {t.name: re.compile(t.pattern.to_regexp()) for t in terminals}
-    return re.compile(pattern), by_name["ADDR"], by_name["VALUE"], by_name["REST"]
+    ignored = set(grammar.lexer_conf.ignore)
+
+    def scanner(accepted: set[str]) -> re.Pattern[str]:
+        wanted = accepted | ignored
+        return re.compile(
+            "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name in wanted)
+        )
+
+    def after(*kinds: str) -> re.Pattern[str]:
+        state = grammar.parse_interactive("")
+        for kind in kinds:
+            state.feed_token(Token(kind, ""))
+        return scanner(set(state.choices()))
+
+    by_name = {t.name: t.pattern.to_regexp() for t in terminals}
+    return _Lexer(
+        start=scanner(_first_terminals(grammar, "line")),
+        after_name=after("NAME"),
+        after_pair=after("NAME", "VALUE"),
+        heads={
+            "THREAD": (after("THREAD"), after("THREAD", "ADDR")),
+            "PROCESS": (after("PROCESS"), after("PROCESS", "ADDR")),
+            "IRP_ADDR": (after("IRP_ADDR"), after("IRP_ADDR", "TYPE_SIZE")),
+        },
+        rest=re.compile(by_name["REST"]),
+    )
 
 
 def _first_terminals(grammar: Lark, symbol: str) -> set[str]:
@@ -249,37 +290,76 @@ def _first_terminals(grammar: Lark, symbol: str) -> set[str]:
 
 
 def _classify(text: str) -> Item | None:
-    """The item of a stripped line that its first token decides, read with the grammar's own
-    terminals as lark's lexer would: a whole-line error, banner or note, `IRP List:`, a wait
-    object (ADDR and the rest of the line), `PROCESS address` alone, or a field line of one
-    `Name value` pair or `Image: …`. None for
-    the others (lark reads them: they carry more structure, or the grammar refuses them)."""
+    """The item of a stripped line read with the grammar's own terminals, as lark's lexer and
+    parser would read it: a whole-line error, banner or note, `IRP List:`, a wait object (ADDR
+    and the rest of the line), a ``THREAD``, ``PROCESS`` or IRP line, or a field line (pairs,
+    maybe flags). None for a line this reading cannot take: lark reads it (and refuses it, or
+    reads what this reading does not know)."""
     line = f"{text}\n"
-    starts, addr, value, rest = _line_lexer()
-    m = starts.match(line)
+    lexer = _line_lexer()
+    m = lexer.start.match(line)
     if m is None:
         return None
     kind, token, end = m.lastgroup, m.group(), m.end()
     if kind in ("ERROR", "BANNER", "NOTE"):  # each runs to the end of the line
         return kind.lower(), (token.strip(),)
-    if kind == "IMAGE":  # `Image:` takes the rest of the line
-        return "fields", ([("Image", token.strip()[len("Image:") :].strip())], [])
     if kind == "IRP_LIST":
         return ("irp_list", (token,)) if end == len(text) else None
     if kind == "ADDR":
-        tail = rest.match(line, end)
+        tail = lexer.rest.match(line, end)
         return ("wait_object", (token.strip(), tail.group().strip())) if tail else None
-    if kind == "PROCESS":  # `PROCESS address` alone
-        address = addr.match(line, end)
-        return (
-            ("process_head", (address.group().strip(), []))
-            if address and address.end() == len(text)
-            else None
-        )
-    if kind in ("KEY", "NAME"):
-        shown = value.match(line, end)
-        if shown is not None and shown.end() == len(text):
-            return "fields", ([(token.strip().rstrip(":"), shown.group().strip())], [])
+    if kind in lexer.heads:  # THREAD address, PROCESS address, `address: (type,size)`
+        second_scanner, after = lexer.heads[kind]
+        second = _token(line, end, second_scanner)
+        read = None if second is None else _read_pairs(line, second.end(), after, lexer)
+        if read is None or read[1] == "FLAGS" or (kind != "THREAD" and read[1] == "STATE"):
+            return None
+        pairs, _, state = read
+        if kind == "THREAD":
+            return "thread_head", (second.group().strip(), pairs, state)
+        if kind == "PROCESS":
+            return "process_head", (second.group().strip(), pairs)
+        return "irp", (token.strip()[:-1], second.group().strip()[1:-1], pairs)
+    if kind in ("KEY", "NAME", "IMAGE"):
+        read = _read_pairs(line, 0, lexer.start, lexer)
+        if read is None or read[1] == "STATE":
+            return None
+        pairs, last, flags = read
+        return "fields", (pairs, flags.split() if last == "FLAGS" else [])
+    return None
+
+
+def _token(line: str, pos: int, scanner: re.Pattern[str]) -> re.Match[str] | None:
+    """The next token of `line` from `pos` that `scanner` reads, blanks lark ignores skipped."""
+    m = scanner.match(line, pos)
+    while m is not None and m.lastgroup == "WS_INLINE":
+        m = scanner.match(line, m.end())
+    return m
+
+
+def _read_pairs(
+    line: str, pos: int, scanner: re.Pattern[str], lexer: _Lexer
+) -> tuple[list[tuple[str, str]], str, str] | None:
+    """The pairs of `line` from `pos` on, the first token read with `scanner`: ``([(name,
+    value)], how the line ends, its text)``, the end a `_NL`, or a FLAGS or STATE token (each
+    takes the rest of the line; the grammar's `_NL` follows STATE). None when a token is none
+    of these (lark would refuse the line)."""
+    pairs: list[tuple[str, str]] = []
+    while (m := _token(line, pos, scanner)) is not None:
+        kind, pos = m.lastgroup, m.end()
+        if kind in ("NAME", "KEY"):
+            value = _token(line, pos, lexer.after_name)
+            if value is None:
+                return None
+            pairs.append((m.group().strip().rstrip(":"), value.group().strip()))
+            pos, scanner = value.end(), lexer.after_pair
+        elif kind == "IMAGE":
+            pairs.append(("Image", m.group().strip()[len("Image:") :].strip()))
+            scanner = lexer.after_pair
+        elif kind in ("_NL", "FLAGS", "STATE"):
+            return pairs, kind, m.group().strip()
+        else:
+            return None
     return None
 
 

@@ -151,12 +151,10 @@ def _group(blocks: list[ParsedBlock], path: str | None) -> list[tuple[Report, st
     groups: list[_Group] = []
     current: _Group | None = None
     for pb in blocks:
-        why = _starts_new_crash(current.members, pb) if current else None
+        why = _starts_new_crash(current, pb) if current else None
         if current is None or why:
             current = _Group(Report(Source(path, pb.block.start_line, pb.block.end_line)))
-            current.split_by_processor = bool(
-                why and pb.segment.processor is not None and why.startswith("a bug check stack")
-            )
+            current.split_by_processor = bool(why) and pb.block.kind == "stack"  # only stacks split so
             groups.append(current)
             if why:
                 current.report.diagnostics.append(Diagnostic(pb.block.start_line, f"new report: {why}"))
@@ -196,8 +194,9 @@ def _add(rep: Report, pb: ParsedBlock) -> None:
     rep.stacks.extend(pb.stacks)
 
 
-def _starts_new_crash(members: list[ParsedBlock], pb: ParsedBlock) -> str | None:
-    """Why block `pb` belongs to a crash other than the one `members` show, or None."""
+def _starts_new_crash(group: _Group, pb: ParsedBlock) -> str | None:
+    """Why block `pb` belongs to a crash other than the one `group` shows, or None."""
+    members = group.members
     shown = any(m.block.kind in ("analyze", "stack") for m in members)
     text = pb.segment.lines[0].text if pb.segment.lines else ""
     if pb.segment.kind == "header" and shown and facts.opens_dump(text):
@@ -210,8 +209,9 @@ def _starts_new_crash(members: list[ParsedBlock], pb: ParsedBlock) -> str | None
                 return f"a second !analyze shows another crash ({new_id} after {old_id})"
     if pb.block.kind == "stack" and pb.parsed is not None:
         earlier = [f for m in members for s in m.stacks for f in s.frames]
-        processors = {m.segment.processor for m in members} - {None}
-        return facts.other_thread_bugcheck(earlier, pb.parsed.record.frames, pb.segment.processor, processors)
+        return facts.other_thread_bugcheck(
+            earlier, pb.parsed.record.frames, pb.segment.processor, group.processors
+        )
     return None
 
 

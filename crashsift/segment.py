@@ -236,12 +236,6 @@ _STRONG_KINDS = {
     "echo",
     "exr",
 }
-# Families whose output crashsift reads whole (no parser: `unknown`, whose output may hold
-# analyze output, a stack or ModLoad lines that start blocks of their own)
-_READ_WHOLE = {
-    "analyze", "stack", "bugcheck", "exr", "dt", "pool", "disasm", "registers", "event", "memory", "lm",
-    "expr", "header", "thread", "process",
-}  # fmt: skip
 _WITH_STACKS = {"thread", "process"}  # their output holds stacks, after blank lines too
 _STACK_KINDS = {"stack", "stack-header"}
 
@@ -302,7 +296,7 @@ def _take_output(lines: list[Line], i: int, seg: Segment) -> int:
         return _take_analysis(lines, i, seg)
     blank_before = framed = False
     stacked = seg.kind == "stack"
-    read_whole = seg.kind in _READ_WHOLE
+    read_whole = seg.kind != "unknown"  # a known family's output is read whole by its parser
     out = seg.lines
     while i < len(lines):
         line = lines[i]

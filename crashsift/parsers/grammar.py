@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import sys
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,6 @@ from lark import Lark, Transformer
 from lark.exceptions import LarkError
 
 from crashsift.model import Diagnostic, Line, Parsed
-
-
-def grammar_text(name: str) -> str:
-    return resources.files("crashsift.parsers.grammars").joinpath(f"{name}.lark").read_text("utf-8")
 
 
 def cache_dir() -> Path | None:

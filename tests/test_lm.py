@@ -9,7 +9,7 @@ numbers; expected values were read off the text by hand. Pasted lines stay whole
 from __future__ import annotations
 
 import pytest
-from conftest import CORPUS
+from conftest import CORPUS, output_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Token
@@ -22,10 +22,6 @@ from crashsift.repair import repair
 from crashsift.segment import segment
 
 
-def lines(text: str, first: int = 1) -> list[Line]:
-    return [Line(i, t) for i, t in enumerate(text.splitlines(), first) if t.strip()]
-
-
 def test_empty_input() -> None:
     parsed = lm.parse([])
     assert parsed.record == lm.LmRecord()
@@ -33,7 +29,7 @@ def test_empty_input() -> None:
 
 
 def test_garbage_is_a_diagnostic_not_a_module() -> None:
-    parsed = lm.parse(lines("this is not lm output at all\n@@@ 12 !!\n", 5))
+    parsed = lm.parse(output_lines("this is not lm output at all\n@@@ 12 !!\n", 5))
     assert parsed.record.modules == []
     assert [d.line for d in parsed.diagnostics] == [5, 6]
 
@@ -54,7 +50,7 @@ def test_old_x86_lm_flags_status_and_pdb_paths() -> None:
         "00f00000 00f00000   KERNEL32_f00000   (deferred)  \n"
         "10000000 10000000   drmemorylib   (private pdb symbols)  c:\\src\\drmemory\\git\\build_drmemory/bin/debug\\drmemorylib.pdb\n"
     )
-    parsed = lm.parse([*lines(text, 2), Line(10, "74ef0000 74f36000   KERNELBASE   (pdb symbols)          c:\\src\\symbols\\wkernelbase.pdb\\20019086DAFA4AD5B2C8E777BEC777851\\wkernelbase.pdb")])  # fmt: skip
+    parsed = lm.parse([*output_lines(text, 2), Line(10, "74ef0000 74f36000   KERNELBASE   (pdb symbols)          c:\\src\\symbols\\wkernelbase.pdb\\20019086DAFA4AD5B2C8E777BEC777851\\wkernelbase.pdb")])  # fmt: skip
     assert parsed.diagnostics == []
     mods = parsed.record.modules
     assert [(m.name, m.line) for m in mods] == [
@@ -102,7 +98,7 @@ def test_lmvm_with_dml_text() -> None:
         "    ImageSize:        00080000\n"
         "    Translations:     0000.04b0 0000.04e4 0409.04b0 0409.04e4\n"
     )
-    parsed = lm.parse(lines(text, 24))
+    parsed = lm.parse(output_lines(text, 24))
     assert parsed.diagnostics == []
     (mod,) = parsed.record.modules
     assert (mod.start, mod.end, mod.name, mod.flags, mod.symbol_status, mod.line) == (
@@ -129,7 +125,7 @@ def test_brepro_timestamp_is_a_hash_and_a_cut_paste_keeps_it() -> None:
         "    Image was built with /Brepro flag.\n"
         "    Timestamp:        99C0087B (This is a reproducible build file hash\n"
     )  # fmt: skip
-    parsed = lm.parse(lines(text, 10))
+    parsed = lm.parse(output_lines(text, 10))
     assert parsed.diagnostics == []
     (nt,) = parsed.record.modules
     assert nt.symbol_file is not None and nt.symbol_file.startswith("D:\\Program Files (x86)\\Windows Kits")
@@ -154,7 +150,7 @@ def test_lmv_without_prompt_mapped_image_and_full_brepro_note() -> None:
         "    ImageSize:        00094000\n"
     )
     parsed = lm.parse(
-        [*lines(text, 8), Line(29, "        FileVersion:      10.0.18362.10010 (WinBuild.1601")]
+        [*output_lines(text, 8), Line(29, "        FileVersion:      10.0.18362.10010 (WinBuild.1601")]
     )
     assert parsed.diagnostics == []
     (mscms,) = parsed.record.modules
@@ -201,7 +197,7 @@ def test_lmv_version_and_resource_fields() -> None:
         "        FileDescription:  Google Chrome\n"
         "        LegalCopyright:   Copyright 2017 Google Inc. All rights reserved.\n"
     )  # fmt: skip
-    parsed = lm.parse(lines(text))
+    parsed = lm.parse(output_lines(text))
     assert parsed.diagnostics == []
     (chrome,) = parsed.record.modules
     assert (chrome.start, chrome.end) == ("0x7ff688510000", "0x7ff688682000")
@@ -227,7 +223,7 @@ def test_unloaded_modules_and_an_old_status_less_pdb_column() -> None:
         "f9f53000 f9f61000   swmidi.sys\n"
         "fb040000 fb043000   Sfloppy.SYS\n"
     )
-    parsed = lm.parse(lines(text))
+    parsed = lm.parse(output_lines(text))
     assert parsed.diagnostics == []
     sysaudio, serenum = parsed.record.modules
     assert (sysaudio.end, sysaudio.symbol_status) == ("0xf9f7fd80", "deferred")
@@ -372,7 +368,7 @@ def test_clr_image_note_and_the_module_name_windbg_gives_a_dotted_file() -> None
         "    Has CLR image header, track-debug-data flag not set\n"
         "    Timestamp:        Thu Oct  8 08:55:49 2020 (5F7E6395)\n"
     )  # fmt: skip
-    parsed = lm.parse(lines(text))
+    parsed = lm.parse(output_lines(text))
     assert parsed.diagnostics == []
     (mod,) = parsed.record.modules
     assert (mod.name, mod.flags, mod.symbol_status) == ("System_ni", ["C"], "pdb symbols")

@@ -8,22 +8,12 @@ public page named; expected values were read off the text by hand.
 
 from __future__ import annotations
 
-from conftest import CORPUS
+from conftest import corpus_lines, output_lines
 from hypothesis import given
 from hypothesis import strategies as st
 
 from crashsift.model import Line
 from crashsift.parsers import process
-
-
-def corpus_lines(name: str, first: int, last: int) -> list[Line]:
-    """Lines first..last (1-based, inclusive) of a corpus file, blank lines dropped."""
-    text = (CORPUS / name).read_text(encoding="utf-8").splitlines()
-    return [Line(no, t) for no, t in enumerate(text, 1) if first <= no <= last and t.strip()]
-
-
-def lines(text: str, first: int = 1) -> list[Line]:
-    return [Line(i, t) for i, t in enumerate(text.splitlines(), first) if t.strip()]
 
 
 def test_empty_input() -> None:
@@ -33,7 +23,7 @@ def test_empty_input() -> None:
 
 
 def test_garbage_is_a_diagnostic_not_a_process() -> None:
-    parsed = process.parse(lines("@@@ 12 !!\n=== ###\n", 3))
+    parsed = process.parse(output_lines("@@@ 12 !!\n=== ###\n", 3))
     assert parsed.record.processes == []
     assert [d.line for d in parsed.diagnostics] == [3, 4]
 
@@ -164,7 +154,7 @@ def test_process_0_0_list() -> None:
         "DirBase: 001aa000 ObjectTable: ffffd385360012c0 HandleCount: 2376.\n"
         "Image: System\n"
     )
-    parsed = process.parse(lines(text))
+    parsed = process.parse(output_lines(text))
     assert parsed.diagnostics == []
     assert parsed.record.notes == ["**** NT ACTIVE PROCESS DUMP ****"]
     old, new = parsed.record.processes

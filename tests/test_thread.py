@@ -9,7 +9,7 @@ read off the text by hand.
 
 from __future__ import annotations
 
-from conftest import CORPUS, SHARED_CORPUS
+from conftest import CORPUS, SHARED_CORPUS, corpus_lines, output_lines
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark.exceptions import LarkError
@@ -19,16 +19,6 @@ from crashsift.parsers import thread
 from crashsift.parsers.grammar import load
 
 
-def corpus_lines(name: str, first: int, last: int) -> list[Line]:
-    """Lines first..last (1-based, inclusive) of a corpus file, blank lines dropped."""
-    text = (CORPUS / name).read_text(encoding="utf-8").splitlines()
-    return [Line(no, t) for no, t in enumerate(text, 1) if first <= no <= last and t.strip()]
-
-
-def lines(text: str, first: int = 1) -> list[Line]:
-    return [Line(i, t) for i, t in enumerate(text.splitlines(), first) if t.strip()]
-
-
 def test_empty_input() -> None:
     parsed = thread.parse([])
     assert parsed.record == thread.ThreadRecord()
@@ -36,7 +26,7 @@ def test_empty_input() -> None:
 
 
 def test_garbage_is_a_diagnostic_not_a_thread() -> None:
-    parsed = thread.parse(lines("@@@ 12 !!\n=== ###\n", 5))
+    parsed = thread.parse(output_lines("@@@ 12 !!\n=== ###\n", 5))
     assert parsed.record.threads == []
     assert [d.line for d in parsed.diagnostics] == [5, 6]
 

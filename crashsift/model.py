@@ -110,6 +110,44 @@ class Repair:
 
 
 @dataclass(slots=True)
+class Evidence:
+    """One line of the paste a finding rests on, and what it contributes (``rsi = 0x9d00000000``)."""
+
+    line: int | None
+    text: str
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Explanation:
+    """A class of cause a finding is consistent with (`cause` such as ``race``, ``hardware``),
+    how strongly the session points to it, and the evidence for and against it."""
+
+    cause: str
+    strength: str
+    supporting: list[str] = field(default_factory=list)
+    against: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Finding:
+    """What crashsift worked out from the session, the way a debugger would by hand.
+
+    `kind` names the rule family (``fault-decode``, ``value-origin``, ``register-memory``,
+    ``placement``, ``bad-pointer``, ``near-miss``, ``corruption-pattern``, ``fill-pattern``…),
+    `severity` is ``info``, ``warning`` or ``critical``; `values` holds the computed facts as
+    strings (hex as ``0x…``) for tools. No evidence, no finding: `evidence` is never empty.
+    """
+
+    kind: str
+    severity: str
+    message: str
+    evidence: list[Evidence]
+    explanations: list[Explanation] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Report:
     """One crash (or one debugger session without a crash) read from a paste."""
 
@@ -128,6 +166,7 @@ class Report:
     blocks: list[Block] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
 
 R = TypeVar("R")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from crashsift import facts
+from crashsift.evidence import find as find_evidence
 from crashsift.model import Block, Diagnostic, Line, Parsed, Report, Source, Stack
 from crashsift.parsers import command_hook_for, parser_for, stack
 from crashsift.repair import repair
@@ -66,6 +67,7 @@ def parse_text(text: str, path: str | None = None, strict: bool = False) -> list
             d for d in cut if rep.source.start_line <= (d.line or 0) <= rep.source.end_line
         )
         rep.diagnostics.sort(key=lambda d: d.line or 0)
+        rep.findings = find_evidence(rep, lines)
     if strict:
         _check_strict(reports, path)
     return reports

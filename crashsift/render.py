@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from crashsift.model import Report, to_jsonable
+from crashsift.model import Finding, Report, to_jsonable
 
 TOP_FRAMES = 8
 
@@ -49,5 +49,21 @@ def to_text(reports: Iterable[Report]) -> str:
             kinds[blk.kind] = kinds.get(blk.kind, 0) + 1
         out.append("blocks: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
         out.append(f"diagnostics: {len(rep.diagnostics)}")
+        out.extend(_findings(rep.findings))
         out.append("")
     return "\n".join(out)
+
+
+def _findings(findings: list[Finding]) -> list[str]:
+    """Each finding: its message, the lines it rests on, and the causes it weighs."""
+    out: list[str] = []
+    for f in findings:
+        out.append(f"[{f.severity}] {f.kind}: {f.message}")
+        for e in f.evidence:
+            note = f"  <- {e.note}" if e.note else ""
+            out.append(f"    line {e.line}: {e.text}{note}")
+        for x in f.explanations:
+            out.append(f"    {x.cause} ({x.strength})")
+            out.extend(f"      + {s}" for s in x.supporting)
+            out.extend(f"      - {s}" for s in x.against)
+    return out

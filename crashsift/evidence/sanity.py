@@ -33,7 +33,7 @@ from crashsift.evidence.addresses import (
     show,
 )
 from crashsift.evidence.session import Session
-from crashsift.evidence.values import Anchor, Observed, anchors, observed
+from crashsift.evidence.values import Anchor, Observed, anchors, cite, observed
 from crashsift.model import Evidence, Explanation, Finding
 
 MIN_PATTERN = 3  # values damaged in one byte lane before it is called a pattern
@@ -123,7 +123,7 @@ def _near_misses(session: Session, damages: list[Damage]) -> list[Finding]:
             f"{d.seen.label} = {show(d.seen.value, arch)} equals {show(d.partner.value, arch)}, "
             f"{d.partner.label}, in every byte but byte {d.lane}: a damaged pointer."
         )
-        evidence = [session.cite(x.seen.line, f"{x.seen.label} = {show(x.seen.value, arch)}") for x in same]
+        evidence = [cite(session, x.seen, f"{x.seen.label} = {show(x.seen.value, arch)}") for x in same]
         evidence.append(session.cite(d.partner.line, f"good address {show(d.partner.value, arch)}"))
         out.append(
             Finding(
@@ -187,8 +187,7 @@ def _pattern_finding(session: Session, lane: int, group: list[Damage], count: in
         f"the damage spans {len(containers)} places" + (" including a register" if in_register else ""),
     ]
     evidence = [
-        session.cite(d.seen.line, f"{d.seen.label} = {show(d.seen.value, arch)}, {_put_back(d)}")
-        for d in group
+        cite(session, d.seen, f"{d.seen.label} = {show(d.seen.value, arch)}, {_put_back(d)}") for d in group
     ]
     strides = _strides(group)
     values = {"byte": str(lane), "count": str(count), "places": str(len(containers))}
@@ -260,7 +259,7 @@ def _fills(session: Session, values: list[Observed]) -> list[Finding]:
                 "fill-pattern",
                 "warning",
                 f"{seen[0].label} = {show(value, session.arch)} is {what}: {CONSEQUENCE[cause]}.",
-                _dedupe([session.cite(s.line, f"{s.label} = {show(value, session.arch)}") for s in seen])[
+                _dedupe([cite(session, s, f"{s.label} = {show(value, session.arch)}") for s in seen])[
                     :MAX_CITED
                 ],
                 [Explanation(cause, "strong" if fill else "moderate", [what], [])],
@@ -306,7 +305,7 @@ def _bad_pointers(session: Session, values: list[Observed], explained: set[int])
                 "bad-pointer",
                 "warning",
                 f"{seen.label} = {show(seen.value, arch)} is {why}.",
-                [session.cite(seen.line, f"{seen.label} = {show(seen.value, arch)}")],
+                [cite(session, seen, f"{seen.label} = {show(seen.value, arch)}")],
                 [
                     Explanation("corrupted-pointer", "moderate", [why], []),
                     Explanation(

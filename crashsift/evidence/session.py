@@ -152,15 +152,19 @@ class Session:
 
     def register_line(self, regs: RegisterSet, name: str) -> int | None:
         """The line of a register dump that shows `name=` (a dump spans several lines)."""
-        if regs.line is None:
+        return self.register_line_from(regs.line, name)
+
+    def register_line_from(self, first: int | None, name: str) -> int | None:
+        """The line showing `name=` of the register dump that begins at line `first`."""
+        if first is None:
             return None
         pattern = re.compile(rf"(?<![\w]){re.escape(name)}=", re.IGNORECASE)
-        for ln in self.lines[bisect.bisect_left(self._index(), regs.line) :]:
-            if ln.no > regs.line + REGISTER_DUMP_LINES:
+        for ln in self.lines[bisect.bisect_left(self._index(), first) :]:
+            if ln.no > first + REGISTER_DUMP_LINES:
                 break
             if pattern.search(ln.text):
                 return ln.no
-        return regs.line
+        return first
 
     def registers_before(self, line: int) -> RegisterSet | None:
         """The register set the session showed last before `line` (what `@rcx` meant then)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from crashsift.evidence.addresses import NULL_PAGE, show
 from crashsift.evidence.session import Session, walk_fields
 from crashsift.hexutil import hex_value
+from crashsift.model import Evidence
 from crashsift.parsers.dt import DtField
 
 IP_SP = frozenset(("rip", "rsp", "eip", "esp", "pc", "sp"))
@@ -48,7 +49,7 @@ def observed(session: Session) -> list[Observed]:
     out: list[Observed] = []
     for regs in session.register_sets:
         out.extend(
-            Observed(v, name, session.register_line(regs, name), "register")
+            Observed(v, name, regs.line, "register")
             for name, v in regs.values.items()
             if name not in IP_SP and _register_width(name, session.arch)
         )
@@ -95,6 +96,12 @@ def observed(session: Session) -> list[Observed]:
                         )
                     )
     return out
+
+
+def cite(session: Session, seen: Observed, note: str) -> Evidence:
+    """The evidence line of a value: for a register, the line of the dump that shows it."""
+    line = session.register_line_from(seen.line, seen.label) if seen.source == "register" else seen.line
+    return session.cite(line, note)
 
 
 def anchors(session: Session) -> list[Anchor]:

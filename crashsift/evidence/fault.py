@@ -621,6 +621,8 @@ def _implied(d: Decode, reported: int) -> int | None:
 def _class_text(d: Decode) -> str:
     value, arch = d.subject or 0, d.arch
     base = _main_register(d)
+    if base and base[1] < NULL_PAGE:  # a small index or offset added to an address: not the pointer
+        base = None
     named = f"{base[0]} = {show(base[1], arch)}" if base else show(value, arch)
     if "null+offset" in d.classes:
         return _null_text(d, value)
@@ -631,7 +633,7 @@ def _class_text(d: Decode) -> str:
     if "non-canonical" in d.classes:
         return f"{show(value, arch)} is non-canonical (bits 63-47 differ), so no valid pointer gives it"
     if "user-address-in-kernel" in d.classes:
-        return f"{named} is not NULL: it is a user-mode address used in kernel mode"
+        return f"{named} is {'not NULL: it is ' if base else ''}a user-mode address used in kernel mode"
     if "kernel-address-in-user" in d.classes:
         return f"{named} is a kernel-mode address, which user-mode code cannot touch"
     if fill := fill_of(value) or (fill_of(base[1]) if base else None):

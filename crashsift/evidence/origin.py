@@ -447,7 +447,8 @@ def find(session: Session) -> list[Finding]:
         return []
     loaded = found.source if found.source and found.source.kind == "memory" and not _is_lea(found) else None
     address = found.source_address if loaded else None
-    session.origin = Origin(found.reg, found.value, found.writer, loaded, address, found.path)
+    zero_check = next((c.branch for c in found.checks if c.zero_only), None)
+    session.origin = Origin(found.reg, found.value, found.writer, loaded, address, found.path, zero_check)
     return [_finding(found)]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from crashsift.evidence.addresses import show
 from crashsift.evidence.sanity import Damage, damage
 from crashsift.evidence.session import Origin, RegisterSet, Session, walk_fields
-from crashsift.evidence.values import observed
+from crashsift.evidence.values import anchors, observed
 from crashsift.hexutil import hex_value
 from crashsift.model import Explanation, Finding
 
@@ -107,7 +107,10 @@ def _disagree(session: Session, origin: Origin, shown: Shown, mask: int) -> Find
             origin.load.instruction.line,
             f"{origin.register} loaded from {show(origin.source_address or 0, arch)}",
         ),
-        session.cite(regs.line if regs else None, f"{origin.register} = {show(reg, arch)}"),
+        session.cite(
+            session.register_line(regs, origin.register) if regs else None,
+            f"{origin.register} = {show(reg, arch)}",
+        ),
         session.cite(shown.line, f"memory there = {show(mem, arch)} ({shown.how})"),
     ]
     return Finding(
@@ -134,8 +137,8 @@ def _damage_of(session: Session, value: int) -> Damage | None:
 
 def _race(damaged: Damage | None, mem: int, session: Session) -> Explanation:
     supporting = ["another thread may have written the memory between the load and the dump"]
-    if mem >> 32 in {d.repaired for d in damage(session, observed(session))} or mem == 0:
-        supporting.append("the memory now holds a value of a region the session shows")
+    if mem >> 32 in {a.value >> 32 for a in anchors(session)}:
+        supporting.append("the memory now holds an address in a region the session shows in use")
     against = []
     if damaged is not None:
         against.append(
@@ -153,6 +156,11 @@ def _hardware(damaged: Damage | None, bits: int, origin: Origin) -> Explanation:
         supporting.append(
             f"{origin.register} is {put_back} but for byte {damaged.lane}, the lane damaged in other values"
         )
+        if put_back == "NULL" and origin.zero_check is not None:
+            supporting.append(
+                f"with byte {damaged.lane} put back {origin.register} is NULL, which the check at "
+                f"{show(origin.zero_check.address)} would have stopped: the damage let it through"
+            )
     against = [] if damaged else [f"the values differ in {bits} bits, not in one bit or byte"]
     return Explanation("hardware", "moderate" if damaged else "weak", supporting, against)
 

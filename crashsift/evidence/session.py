@@ -24,6 +24,8 @@ from crashsift.parsers.pool import PoolRecord
 from crashsift.parsers.registers import RegistersRecord
 
 POINTER_SIZE = {"x64": 8, "arm64": 8, "x86": 4}
+# Commands that set the register context of a fault: their current instruction is the faulting one.
+FAULT_CONTEXTS = frozenset((".cxr", ".trap", "!trap", ".ecxr", ".exr"))
 REGISTER_DUMP_LINES = 20  # an ARM64 `r` spans about 12 lines; x64 with a label and instruction 9
 
 
@@ -100,6 +102,7 @@ class Origin:
     source: Operand | None
     source_address: int | None
     path: list[Listed] = field(default_factory=list)
+    zero_check: Listed | None = None  # a branch on the path that stops only a zero value
 
 
 @dataclass
@@ -188,8 +191,13 @@ def _gather(session: Session, block: Block) -> None:
         _gather_analysis(session, record, start, block.end_line)
     elif kind == "registers":
         _add_registers(session, command or "registers", record)
+        if command and command.split()[0].lower() in FAULT_CONTEXTS and record.instruction is not None:
+            session.fault_instructions.append((command, record.instruction, record.instruction.line))
     elif kind == "event" and record.registers is not None:
         _add_registers(session, "event", record.registers)
+        if record.code and record.registers.instruction is not None:  # stopped at an exception
+            ins = record.registers.instruction
+            session.fault_instructions.append(("event", ins, ins.line))
     elif kind == "disasm":
         listed = [
             Listed(address, ins)

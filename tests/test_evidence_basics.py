@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from conftest import CORPUS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crashsift.evidence.addresses import classify, differing_bytes, show, single_bit
 from crashsift.evidence.expression import evaluate
+from crashsift.pipeline import parse_text
 
 REGS = {"rcx": 0xFFFFFA8008E13318, "rsp": 0xFFFFF88005F46330}
 
@@ -55,3 +59,23 @@ def test_byte_and_bit_differences():
     assert single_bit(0xFFFFFA8008E13318, 0xFFFFFA8008E13318) is None
     assert show(0xFFFFF8A00D106D58) == "fffff8a0`0d106d58"
     assert show(0x82941C00, "x86") == "82941c00"
+
+
+SEED_LINES = (CORPUS / "seed" / "fltmgr-0x3b-session.txt").read_text(encoding="utf-8").splitlines()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(SEED_LINES), st.integers(0, 120), st.sampled_from("0123456789abcdef`-+ ")),
+        max_size=60,
+    )
+)
+def test_rules_never_raise_and_always_cite(picks: list[tuple[str, int, str]]) -> None:
+    # The seed's own lines in any order, each with one character changed: registers, listings,
+    # dumps, pool pages and dt fields that disagree in every way the rules look at.
+    lines = [line[:at] + ch + line[at + 1 :] if at < len(line) else line for line, at, ch in picks]
+    for rep in parse_text("\n".join(lines)):
+        for finding in rep.findings:
+            assert finding.evidence and all(e.line for e in finding.evidence)
+            assert finding.severity in ("info", "warning", "critical")

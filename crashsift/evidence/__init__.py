@@ -31,5 +31,8 @@ def find(report: Report, lines: list[Line]) -> list[Finding]:
     session = Session.of(report, lines)
     findings: list[Finding] = []
     for rule in RULES:
-        findings.extend(f for f in rule(session) if f.evidence)
+        for finding in rule(session):
+            finding.evidence = [e for e in finding.evidence if e.line is not None]
+            if finding.evidence:  # no evidence line, no finding
+                findings.append(finding)
     return findings

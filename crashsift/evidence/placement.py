@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from crashsift.evidence.addresses import NULL_PAGE, show
 from crashsift.evidence.expression import evaluate
 from crashsift.evidence.layouts import Layouts, Resolution, Step
-from crashsift.evidence.session import DtInstance, PoolPage, RegisterSet, Session, walk_fields
+from crashsift.evidence.session import DtInstance, PoolPage, Session, walk_fields
 from crashsift.hexutil import hex_value
 from crashsift.model import Evidence, Finding, Frame
 from crashsift.parsers.dt import DtField
@@ -178,17 +178,8 @@ def _register_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
         for name, value in rs.values.items():
             if name not in NOT_ADDRESSES:
                 rank = FAULT if name in faulting else REGISTER
-                yield value, Sighting(name, _register_line(session, rs, name), rank, True, register=True)
-
-
-def _register_line(session: Session, rs: RegisterSet, name: str) -> int | None:
-    """The line of a register dump that shows `name=`."""
-    if rs.line is None:
-        return None
-    line = session.find_line(rs.line, rs.line + 12, f"{name}=")
-    if line is not None and re.search(rf"(?<!\w){re.escape(name)}=", session.text(line)):
-        return line
-    return rs.line
+                # the dump's first line; `_evidence` finds the line showing the register
+                yield value, Sighting(name, rs.line, rank, True, register=True)
 
 
 def _argument_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
@@ -601,7 +592,9 @@ def _evidence(session: Session, address: int, sightings: list[Sighting], place: 
     row and the symbol's line."""
     shown = show(address, session.arch)
     cited: list[tuple[int | None, str]] = [
-        (s.line, f"{s.label} = {shown}") for s in sightings[:MAX_SIGHTINGS_CITED] if s.line is not None
+        (session.register_line_from(s.line, s.label) if s.register else s.line, f"{s.label} = {shown}")
+        for s in sightings[:MAX_SIGHTINGS_CITED]
+        if s.line is not None
     ]
     if place.block is not None:
         cited += _block_lines(session, place.block)

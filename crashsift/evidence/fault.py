@@ -128,13 +128,7 @@ def trusted_value(rs: RegisterSet | None, name: str, arch: str | None) -> int | 
 def register_line(session: Session, rs: RegisterSet, name: str, arch: str | None) -> int | None:
     """The line of `rs`'s dump that prints `name=` (a dump spans a few lines from `rs.line`)."""
     key = dump_name(rs, name, arch)
-    if key is None or rs.line is None:
-        return None
-    pattern = re.compile(rf"(?<![\w.]){key}=")
-    for ln in session.lines:
-        if rs.line <= ln.no <= rs.line + 12 and pattern.search(ln.text):
-            return ln.no
-    return None
+    return None if key is None else session.register_line(rs, key)
 
 
 def register_width(name: str | None, arch: str | None) -> int | None:

@@ -4,11 +4,14 @@ corpus: those tests use lines written in the Microsoft disassembler's ARM64 synt
 
 from __future__ import annotations
 
+import re
+
 from conftest import CORPUS, SHARED_CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crashsift.model import Line
+from crashsift.parsers import disasm
 from crashsift.parsers.disasm import _HEAD, _grammar_tokens, _plain_tokens, parse, parse_instruction
 
 
@@ -412,3 +415,114 @@ _PIECES = st.sampled_from([
 @given(st.lists(_PIECES, min_size=1, max_size=8))
 def test_plain_reading_agrees_with_the_grammar_on_generated_lines(pieces: list[str]) -> None:
     _same_tokens_as_grammar("".join(pieces).strip())
+
+
+def _same_instruction_as_built_from_tokens(body: str) -> None:
+    plain = disasm._PLAIN.fullmatch(body)
+    tokens = _plain_tokens(body)
+    assert (plain is None) == (tokens is None), body
+    if plain is not None and tokens is not None:
+        assert disasm._plain_instruction(plain) == disasm._build(tokens, body)[0], body
+
+
+def test_plain_lines_are_built_as_from_their_tokens() -> None:
+    # `_read_body` builds a plain line from its match, without `_plain_tokens`' tokens
+    for body in _bodies():
+        _same_instruction_as_built_from_tokens(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=8))
+def test_plain_lines_are_built_as_from_their_tokens_on_generated_lines(pieces: list[str]) -> None:
+    _same_instruction_as_built_from_tokens("".join(pieces).strip())
+
+
+def _general_memory(text: str) -> disasm.Operand:
+    """`_memory` without its short cut for the simplest operands."""
+    simple = disasm._SIMPLE_MEMORY
+    disasm._SIMPLE_MEMORY = re.compile(r"(?!)")
+    try:
+        return disasm._memory(text)
+    finally:
+        disasm._SIMPLE_MEMORY = simple
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["", "qword ptr ", "byte ptr ", "ab1 ptr ", "dword  ptr "]),
+    st.sampled_from(["", "fs:", "gs:", "ds:"]),
+    st.sampled_from(["rax", "r8", "esp", "x0", "a", "Rsp", "r_1"]),
+    st.sampled_from(["", "+", "-"]),
+    st.text(alphabet="0123456789abcdefABCDEFh`x", max_size=6),
+)
+def test_simple_memory_operands_read_as_the_general_reading(
+    size: str, segment: str, base: str, sign: str, number: str
+) -> None:
+    text = f"{size}{segment}[{base}{sign}{number}]"
+    assert disasm._memory(text) == _general_memory(text)
+
+
+def test_simple_memory_operands_of_the_corpus_read_as_the_general_reading() -> None:
+    operands = {
+        token[1]
+        for body in _bodies()
+        if (tokens := _plain_tokens(body))
+        for token in tokens
+        if token[0] == "MEMORY"
+    }
+    assert sum(disasm._SIMPLE_MEMORY.fullmatch(text) is not None for text in operands) > 50
+    for text in operands:
+        assert disasm._memory(text) == _general_memory(text), text
+
+
+def _same_as_read_in_three_steps(text: str) -> None:
+    """`_PLAIN_LINE` matches a line exactly when `_HEAD`, `_NOT_MNEMONIC` and `_PLAIN` read it
+    one after the other, with the same groups."""
+    head = _HEAD.match(text)
+    body = head["body"] if head else None
+    plain = disasm._PLAIN.fullmatch(body) if body and not disasm._NOT_MNEMONIC.match(body) else None
+    line = disasm._PLAIN_LINE.fullmatch(text)
+    assert (line is None) == (plain is None), text
+    if line is not None and head is not None and plain is not None:
+        assert line.group("seg", "off", "addr", "bytes") == head.group("seg", "off", "addr", "bytes"), text
+        assert line.group("MNEMONIC", "ops", "ANNOTATION") == plain.group("MNEMONIC", "ops", "ANNOTATION"), (
+            text
+        )
+
+
+def test_plain_lines_are_read_in_one_match_on_the_corpus() -> None:
+    folders = [CORPUS, SHARED_CORPUS] if SHARED_CORPUS.is_dir() else [CORPUS]
+    texts = {
+        t.strip()
+        for f in folders
+        for p in f.glob("*/*.txt")
+        for t in p.read_text(errors="replace").splitlines()
+    }
+    assert sum(disasm._PLAIN_LINE.fullmatch(t) is not None for t in texts) > 200
+    for text in texts:
+        _same_as_read_in_three_steps(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["fffff880`0106f141", "77e9016d", "0010:1234", "fffff8800106f141", "0x8013cd0a", "123"]),
+    st.sampled_from([" ", "  ", "\t"]),
+    st.sampled_from(["488b4620", "cc", "??", "e8", "90"]),
+    st.sampled_from([" ", "   ", ""]),
+    st.lists(_PIECES, min_size=1, max_size=6),
+)
+def test_plain_lines_are_read_in_one_match_on_generated_lines(
+    address: str, gap: str, code: str, blank: str, pieces: list[str]
+) -> None:
+    _same_as_read_in_three_steps(f"{address}{gap}{code}{blank}{''.join(pieces)}".strip())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="abcfstxluwroffsetmnlRA08_.?", min_size=1, max_size=7))
+def test_register_pieces_are_told_as_the_register_regex_tells_them(piece: str) -> None:
+    # `_plain_operands` tells a lowercase name without the REGISTER regex
+    if piece[0].isdigit():
+        return
+    told = piece.isascii() and piece.isalnum() and piece.islower() and piece not in disasm._NOT_REGISTERS
+    m = disasm._PLAIN_KIND["REGISTER"](piece)
+    assert told == (m is not None and m.end() == len(piece)), piece

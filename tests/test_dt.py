@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 import pytest
 from conftest import CORPUS, SHARED_CORPUS
@@ -538,3 +539,10 @@ def test_fast_path_reads_arrays_and_what_follows_a_value(value: str) -> None:
     fast = dt._fast_reading(value)
     assert fast is not None
     assert fast == dt._reading(load("dt").parse(value))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=" \t\r\n\x0b\x0c\xa0ab!_-/`0x1+()@$*,;#\\", max_size=30))
+def test_unquoted_words_are_split_as_shlex_splits_them(text: str) -> None:
+    # `target_of` splits a command without quotes by `_SHELL_WORD`, not shlex
+    assert dt._SHELL_WORD.findall(text) == shlex.split(text, posix=False)

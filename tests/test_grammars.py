@@ -3,13 +3,23 @@ terminal collisions), and the small line grammars read what they were written fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from importlib import resources
+from typing import Any
 
 import pytest
+from conftest import CORPUS, SHARED_CORPUS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lark import Token, Tree
+from lark.exceptions import UnexpectedInput
 
 from crashsift.model import Line
-from crashsift.parsers import bugcheck, exr
-from crashsift.parsers.grammar import load
+from crashsift.parsers import bugcheck, disasm, exr
+from crashsift.parsers.grammar import fast, load
+from crashsift.repair import repair
+from crashsift.segment import segment
 
 GRAMMARS = sorted(
     p.name.removesuffix(".lark")
@@ -75,3 +85,79 @@ def test_empty_and_garbage(module) -> None:
     assert module.parse([]).diagnostics == []
     parsed = module.parse(lines("\x00\x01 ::: )))\n" + "f" * 5000))
     assert len(parsed.diagnostics) == 2
+
+
+# --- FastParser: lark's parse, run without lark's objects per token -----------------------
+
+
+def _corpus_texts() -> list[str]:
+    folders = [CORPUS, SHARED_CORPUS] if SHARED_CORPUS.is_dir() else [CORPUS]
+    return [
+        p.read_text(encoding="utf-8", errors="replace") for f in folders for p in sorted(f.rglob("*.txt"))
+    ]
+
+
+@cache
+def _samples() -> dict[str, list[str]]:
+    """Texts to read per family: each block's stripped lines alone, joined (the block grammars
+    read a block in one call) and each ended by a newline (thread's lines), and for every
+    family a share of all the other lines (mostly refused: the error's place matters too)."""
+    by_family: dict[str, set[str]] = {}
+    others: set[str] = set()
+    for text in _corpus_texts():
+        for seg in segment(repair(text).lines):
+            kept = [line.text.strip() for line in seg.lines if line.text.strip()]
+            found = by_family.setdefault(seg.kind, set())
+            found.update(kept)
+            found.update(f"{t}\n" for t in kept)
+            found.update(("\n".join(kept), "".join(f"{t}\n" for t in kept)))
+            others.update(kept)
+    bodies = {head["body"] for t in others if (head := disasm._HEAD.match(t)) and head["body"]}
+    by_family.setdefault("disasm", set()).update(bodies)  # what the disassembly grammar reads
+    shared = sorted(others)[::5]
+    return {name: sorted(by_family.get(name, set()))[:4000] + shared for name in GRAMMARS}
+
+
+def _outcome(parse: Callable[[str], Tree], text: str) -> tuple[Any, ...]:
+    """The tree with every token's type, text and position, or the error and where it is."""
+    try:
+        tree = parse(text)
+    except UnexpectedInput as err:
+        token = getattr(err, "token", None)
+        shown = None if token is None else (token.type, str(token), token.start_pos, token.line)
+        return type(err).__name__, err.pos_in_stream, err.line, err.column, shown
+    return ("tree", *_walk(tree))
+
+
+def _walk(node: Tree | Token) -> list[Any]:
+    if isinstance(node, Token):
+        return [(node.type, str(node), node.start_pos, node.line, node.column, node.end_line, node.end_pos)]
+    return [
+        ("rule", str(node.data), len(node.children)),
+        *(x for child in node.children for x in _walk(child)),
+    ]
+
+
+@pytest.mark.parametrize("name", GRAMMARS)
+def test_fast_parser_reads_as_lark_on_the_corpus(name: str) -> None:
+    grammar, fast_parser = load(name), fast(name)
+    texts = _samples()[name]
+    read = 0
+    for text in texts:
+        expected = _outcome(grammar.parse, text)
+        assert _outcome(fast_parser.parse, text) == expected, repr(text[:200])
+        read += expected[0] == "tree"
+    assert read > 0 or name == "analyze"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([n for n in GRAMMARS if n not in ("analyze", "stack")]),
+    st.data(),
+)
+def test_fast_parser_reads_as_lark_on_cut_and_changed_lines(name: str, data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from(_samples()[name]))
+    cut = data.draw(st.integers(0, len(text)))
+    inserted = data.draw(st.text(alphabet=" \t\n:=,()[]`!*#0aFx?-.", max_size=4))
+    for changed in (text[:cut], text[:cut] + inserted + text[cut:], text[:cut] + inserted):
+        assert _outcome(fast(name).parse, changed) == _outcome(load(name).parse, changed), repr(changed)

@@ -404,7 +404,8 @@ def test_a_line_starts_with_a_one_token_terminal_or_module() -> None:
     table = load("lm").parser.parser.parser.parse_table
     (state,) = table.start_states.values()
     first = {name for name in table.states[state] if name.isupper()}
-    assert first == {terminal for _, terminal, _ in lm._one_token()} | {"MODULE"}
+    assert first == {terminal for _, terminal in lm._ONE_TOKEN_RULES} | {"MODULE"}
+    assert set(lm._one_token().groupindex) == {rule for rule, _ in lm._ONE_TOKEN_RULES}
     for text in ("Create thread 4:4cc", "Unload module x.dll at 00000000`00c20000", "12345678"):
         assert lm._read(text) is None
 

@@ -7,6 +7,7 @@ from conftest import CORPUS, SHARED_CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line
 from crashsift.parsers import analyze, registers
 from crashsift.parsers.registers import RegistersRecord, parse
@@ -382,3 +383,30 @@ def test_flag_lines_are_read_without_lark() -> None:
         assert item is not None and item == registers._read_one(Line(1, text)), text
     # a label may follow the flags: lark reads those
     assert registers.classify(Line(1, "iopl=0 nv up a!b+0x1:")) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789abcdefABCDEF`?", min_size=1, max_size=20))
+def test_register_values_are_read_as_hex_str_reads_them(value: str) -> None:
+    # the usual digits skip hex_str; the result must be the same
+    record = parse([Line(1, f"rax={value} rbx=0000000000000001")]).record
+    assert record.registers["rax"] == (None if value[0] == "?" else hex_str(value))
+
+
+_REGISTER_PIECES = st.sampled_from([
+    "eax=00000000", "eip=77e9016d", "iopl=0", "rax=fffffaf7072f96b0", "psr=60000000", "efl=00000246",
+    "nv", "up", "ei", "pl", "zr", "na", "pe", "nc", "-ZC-", "EL0", "x", "ab=", "=", "a!b+0x1:", "cs=0023",
+    "r8=?", "vip=0", "  ", "\t",
+])  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_REGISTER_PIECES, min_size=1, max_size=8))
+def test_lines_read_without_lark_agree_with_the_grammar(pieces: list[str]) -> None:
+    """`classify` (register runs ending in flags included) agrees with lark on generated lines."""
+    line = Line(1, " ".join(pieces).strip())
+    if not line.text:
+        return  # blank lines are never read
+    item = registers.classify(line)
+    if item is not None and item.kind != "bad":
+        assert item == registers._read_one(line), line.text

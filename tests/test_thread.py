@@ -267,3 +267,27 @@ def test_lines_told_by_their_first_tokens_agree_with_the_grammar(pieces: list[st
     item = thread._classify(text) if text else None
     if item is not None:
         assert item == _grammar_item(text), text
+
+
+def _starts_alike(text: str) -> None:
+    """Without one of ERROR's phrases, a line starts the same token with or without ERROR."""
+    line = f"{text}\n"
+    lexer = thread._line_lexer()
+    if not lexer.error_phrase.search(line):
+        full, short = lexer.start.match(line), lexer.start_unless_error.match(line)
+        assert (full and (full.lastgroup, full.group())) == (short and (short.lastgroup, short.group())), text
+
+
+def test_lines_without_an_error_phrase_start_alike_on_the_corpus() -> None:
+    files = list(CORPUS.glob("*/*.txt")) + (
+        list(SHARED_CORPUS.rglob("*.txt")) if SHARED_CORPUS.is_dir() else []
+    )
+    for path in files:
+        for text in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            _starts_alike(text.strip())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE_PIECES, min_size=1, max_size=5), st.sampled_from([" ", "  "]))
+def test_lines_without_an_error_phrase_start_alike(pieces: list[str], blank: str) -> None:
+    _starts_alike(blank.join(pieces).strip())

@@ -43,12 +43,15 @@ def module_for(family: str) -> ModuleType | None:
         return None
 
 
+@cache
 def parser_for(family: str) -> Parser | None:
-    """The `parse` function of family `family`, or None when it has no parser (yet)."""
+    """The `parse` function of family `family`, or None when it has no parser (yet). Cached:
+    the pipeline asks once per block."""
     module = module_for(family)
     return module.parse if module is not None else None
 
 
+@cache
 def command_hook_for(family: str) -> Callable[[Any, str], None] | None:
-    """The family's `with_command(record, command)`, or None."""
+    """The family's `with_command(record, command)`, or None (cached, as `parser_for`)."""
     return getattr(module_for(family), "with_command", None)

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lark import Transformer
-
 from crashsift.hexutil import hex_str
 from crashsift.model import Line, Parsed
-from crashsift.parsers.grammar import parse_each_line
+from crashsift.parsers.grammar import LineReader, parse_each_line
 
 
 @dataclass(slots=True)
@@ -25,15 +23,12 @@ class BugcheckRecord:
     args: list[str] = field(default_factory=list)
 
 
-class _ToValues(Transformer):
+class _ToValues(LineReader):
     def code_line(self, items: list) -> tuple[str, list[str]]:
         return "code", [hex_str(str(items[0])) or ""]
 
     def args_line(self, items: list) -> tuple[str, list[str]]:
         return "args", [hex_str(str(tok)) or "" for tok in items]
-
-    def start(self, items: list) -> tuple[str, list[str]]:
-        return items[0]
 
 
 def parse(lines: list[Line]) -> Parsed[BugcheckRecord]:

@@ -56,7 +56,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from crashsift.hexutil import hex_str, hex_value
 from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import fast
 
 
 @dataclass(slots=True)
@@ -118,11 +118,14 @@ class DisasmRecord:
     instructions: list[Instruction] = field(default_factory=list)
 
 
-# Address (32-bit, 64-bit with or without the backtick, or segment:offset), then code bytes.
-_HEAD = re.compile(
+# Address (32-bit, 64-bit with or without the backtick, or segment:offset), then code bytes,
+# then the body: the rest of a stripped line (greedy: a lazy body would try `\s*$` at each
+# character).
+_ADDRESS_BYTES = (
     r"\s*(?:(?P<seg>[0-9a-fA-F]{4}):(?P<off>[0-9a-fA-F]{4,8})|(?P<addr>[0-9a-fA-F]{8}(?:`?[0-9a-fA-F]{8})?))"
-    r"\s+(?P<bytes>[0-9a-fA-F]+|\?\?+)(?:\s+(?P<body>\S.*?))?\s*$"
+    r"\s+(?P<bytes>[0-9a-fA-F]+|\?\?+)"
 )
+_HEAD = re.compile(rf"{_ADDRESS_BYTES}(?:\s+(?P<body>\S.*))?\s*$")
 # What a frame line or a memory dump has where an instruction has its mnemonic.
 _NOT_MNEMONIC = re.compile(r"[0-9a-fA-F]{2}(?:\s|$)|[0-9a-fA-F]{8}\b|[0-9a-fA-F]{8}`")
 _LABEL = re.compile(
@@ -154,16 +157,21 @@ _MEMORY = re.compile(
 )
 _MASM_EXPR = re.compile(r"\s*[+-]?\s*[\w`*]+(?:\s*[+-]\s*[\w`*]+)*\s*")
 _MASM_TERM = re.compile(r"([+-]?)\s*([\w`*]+)")
+# The most common brackets: a lowercase register, maybe plus or minus a hex number (`20h`, `8`).
+_BASE_DISPLACEMENT = re.compile(r"([a-z][a-z0-9]*)(?:([+-])([0-9][0-9a-fA-F]*)h?)?")
+# The most common memory operand: maybe a size and a segment, then such brackets alone.
+_SIMPLE_MEMORY = re.compile(rf"(?:([a-z0-9]+) ptr )?(?:([cdefgs]s):)?\[{_BASE_DISPLACEMENT.pattern}\]")
 _REGISTER_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 # A label's symbol without `!`: `Driver+0x1000`.
 _OFFSET_SYMBOL = re.compile(r"\S+\+0x[0-9a-fA-F]+:?")
 
 # The plain shapes most lines have, read without the grammar (lark's cost is per token, and a
-# listing has hundreds of lines): a mnemonic (not a prefix such as `lock`), then operands that
-# are lowercase registers, numbers, `sym (address)` without spaces, or memory holding a plain
-# expression or such a symbol, then maybe an annotation. On these, the grammar's tokens are
-# exactly these pieces (tests check it on the corpus and on generated lines); any other line
-# goes to the grammar.
+# listing has hundreds of lines): maybe prefixes (`lock`, `rep`, each followed by a blank, as
+# the grammar's PREFIX), a mnemonic (not such a prefix), then operands that are lowercase
+# registers, numbers, `sym (address)` without spaces, or memory holding a plain expression or
+# such a symbol, then maybe an annotation. On these, the grammar's tokens are exactly these
+# pieces (tests check it on the corpus and on generated lines); any other line goes to the
+# grammar.
 _SYM_ADDRESS = r"[A-Za-z_][\w!:+.@$`'<>~-]* \((?:[0-9a-f]{8}`[0-9a-f]{8}|[0-9a-f]{8,16})\)"
 _PLAIN_KINDS = (
     (
@@ -176,12 +184,20 @@ _PLAIN_KINDS = (
     ("REGISTER", r"(?!(?:lsl|lsr|asr|ror|msl|[su]xt[bhwx]|offset)\b)[a-z][a-z0-9]*\b"),
 )
 _PLAIN_OPERAND = re.compile("|".join(f"(?P<{kind}>{rx})" for kind, rx in _PLAIN_KINDS))
+_PLAIN_KIND = {kind: re.compile(rx).match for kind, rx in _PLAIN_KINDS}
+_DIGITS = frozenset("0123456789")
+_WORD = re.compile(r"\S+")
+_NOT_REGISTERS = _SHIFTS | {"offset"}  # the words the REGISTER regex's lookahead refuses
 _ANY_PLAIN = "|".join(f"(?:{rx})" for _, rx in _PLAIN_KINDS)
+_PREFIX = r"(?:lock|rep|repe|repz|repne|repnz|xacquire|xrelease|bnd|notrack)[ \t]"
 _PLAIN = re.compile(
-    r"(?!(?:lock|rep|repe|repz|repne|repnz|xacquire|xrelease|bnd|notrack)[ \t])"
-    rf"(?P<MNEMONIC>[a-z][a-z0-9]*)(?:[ \t]+(?P<ops>(?:{_ANY_PLAIN})(?:,(?:{_ANY_PLAIN}))*))?"
+    rf"(?P<PREFIXES>(?:{_PREFIX}[ \t]*)*)(?!{_PREFIX})"
+    rf"(?P<MNEMONIC>[a-z?][a-z0-9.?]*)(?:[ \t]+(?P<ops>(?:{_ANY_PLAIN})(?:,(?:{_ANY_PLAIN}))*))?"
     r"(?:[ \t]+(?P<ANNOTATION>[cdefgs]s:(?:[0-9a-f]{4}:)?[0-9a-f`]+=[0-9a-f?]+))?[ \t]*"
 )
+# A whole stripped line whose body is plain: what `_HEAD`, `_NOT_MNEMONIC` and `_PLAIN` read
+# one after the other (the address and bytes split only one way), in one match.
+_PLAIN_LINE = re.compile(rf"{_ADDRESS_BYTES}\s+(?!{_NOT_MNEMONIC.pattern}){_PLAIN.pattern}")
 
 
 def parse(lines: list[Line]) -> Parsed[DisasmRecord]:
@@ -193,6 +209,16 @@ def parse(lines: list[Line]) -> Parsed[DisasmRecord]:
     for line in lines:
         text = line.text.strip()
         if not text:
+            continue
+        plain = _PLAIN_LINE.fullmatch(text)
+        if plain is not None:  # what the general reading below gives such a line
+            ins = _plain_instruction(plain)
+            _place(ins, plain)
+            ins.line = line.no
+            if label:
+                _apply_label(ins, label)
+                label = None
+            record.instructions.append(ins)
             continue
         head = _HEAD.match(text)
         body = head.group("body") if head else None
@@ -223,6 +249,11 @@ def parse_instruction(text: str) -> Instruction | None:
     """One disassembly line (`fffff880`0106f141 488b4620 mov rax,qword ptr [rsi+20h] ds:…`),
     or its instruction alone (`mov rax,qword ptr [rsi+20h]`); None when it is neither."""
     text = text.strip()
+    plain = _PLAIN_LINE.fullmatch(text)
+    if plain is not None:
+        ins = _plain_instruction(plain)
+        _place(ins, plain)
+        return ins
     head = _HEAD.match(text)
     body = head.group("body") if head else None
     if body and not _NOT_MNEMONIC.match(body):
@@ -258,29 +289,34 @@ def _instruction(head: re.Match[str], body: str) -> tuple[Instruction | None, st
     if read is None:
         return None, f"instruction not read: {head.group(0).strip()[:60]}"
     ins, cut = read
+    _place(ins, head)
+    return ins, f"memory annotation cut off: {cut}" if cut else None
+
+
+def _place(ins: Instruction, head: re.Match[str]) -> None:
+    """The address and code bytes of a line that `_ADDRESS_BYTES` begins."""
     segment, offset, address, code = head.group("seg", "off", "addr", "bytes")
     if segment:
         ins.address, ins.address_segment = hex_str(offset), hex_str(segment)
-    else:
-        ins.address = hex_str(address)
+    else:  # hex digits, maybe a backtick: hex_str's result without its checks
+        ins.address = "0x" + (address.replace("`", "").lstrip("0").lower() or "0")
     ins.bytes = code.lower()
-    return ins, f"memory annotation cut off: {cut}" if cut else None
 
 
 Token4 = tuple[str, str, int, int]  # terminal name, text, start, end
 
 
 def _read_body(body: str) -> tuple[Instruction, str | None] | None:
-    """Mnemonic onwards: a plain line by `_plain_tokens`, any other by the grammar. Text after
-    the operands that the grammar refuses is kept as a note when it stands apart (two spaces,
-    or starts with punctuation such as `-->` or `<--`) and operands were read before it. None
-    when the body cannot be read."""
-    tokens = _plain_tokens(body)
-    note = None
+    """Mnemonic onwards: a plain line by `_plain_instruction`, any other by the grammar. Text
+    after the operands that the grammar refuses is kept as a note when it stands apart (two
+    spaces, or starts with punctuation such as `-->` or `<--`) and operands were read before it.
+    None when the body cannot be read."""
+    plain = _PLAIN.fullmatch(body)
+    if plain is not None:
+        return _plain_instruction(plain), None
+    tokens, note = _grammar_tokens(body)
     if tokens is None:
-        tokens, note = _grammar_tokens(body)
-        if tokens is None:
-            return None
+        return None
     ins, cut = _build(tokens, body)
     if note is not None:
         if not ins.operands:
@@ -295,21 +331,75 @@ def _plain_tokens(body: str) -> list[Token4] | None:
     if m is None:
         return None
     mnemonic, ops, annotation = m.group("MNEMONIC", "ops", "ANNOTATION")
-    tokens = [("MNEMONIC", mnemonic, 0, len(mnemonic))]
+    tokens = [("PREFIX", word.group(), word.start(), word.end()) for word in _WORD.finditer(m["PREFIXES"])]
+    tokens.append(("MNEMONIC", mnemonic, m.start("MNEMONIC"), m.end("MNEMONIC")))
     if ops is not None:
         start = m.start("ops")
-        tokens.extend(
+        tokens += [
             (op.lastgroup or "", op.group(), start + op.start(), start + op.end())
             for op in _PLAIN_OPERAND.finditer(ops)
-        )
+        ]
     if annotation is not None:
         tokens.append(("ANNOTATION", annotation, m.start("ANNOTATION"), m.end("ANNOTATION")))
     return tokens
 
 
+def _plain_instruction(plain: re.Match[str]) -> Instruction:
+    """What `_build` makes of `_plain_tokens`' tokens, read from the same match without making
+    the tokens (a plain annotation is never cut: it holds its `=`)."""
+    ops = plain["ops"]
+    operands = None if ops is None else _plain_operands(ops)
+    if operands is not None:
+        ins = Instruction(None, None, plain["MNEMONIC"], operands, ops)
+    else:
+        ins = Instruction(None, None, plain["MNEMONIC"])
+        if ops is not None:
+            first = last = -1
+            operands = ins.operands
+            for op in _PLAIN_OPERAND.finditer(ops):
+                if first < 0:
+                    first = op.start()
+                last = op.end()
+                operands.append(_operand(op.lastgroup or "", op.group()))
+            if first >= 0:
+                ins.text = ops[first:last]
+    if plain["PREFIXES"]:
+        ins.prefixes = plain["PREFIXES"].split()
+    annotation = plain["ANNOTATION"]
+    if annotation is not None:
+        ins.annotation = _annotation(annotation)
+    ins.target = _target(ins)
+    return ins
+
+
+def _plain_operands(ops: str) -> list[Operand] | None:
+    """The operands `_PLAIN_OPERAND.finditer` finds in a plain line's `ops`, each comma-separated
+    piece matched with the regex of the first kind `finditer` tries that can match there alone
+    (no plain operand holds a comma; a MEMORY one needs `[`, an ADDRESS one `(`, a NUMBER a
+    leading digit); None when a piece is not wholly that kind, for `finditer` to read."""
+    operands = []
+    for piece in ops.split(","):
+        if "[" in piece:
+            kind = "MEMORY"
+        elif "(" in piece:
+            kind = "ADDRESS"
+        elif piece[:1] in _DIGITS:
+            kind = "NUMBER"
+        elif piece.isascii() and piece.isalnum() and piece.islower() and piece not in _NOT_REGISTERS:
+            operands.append(_name_operand(piece))  # what the REGISTER regex takes whole
+            continue
+        else:
+            kind = "REGISTER"
+        m = _PLAIN_KIND[kind](piece)
+        if m is None or m.end() != len(piece):
+            return None
+        operands.append(_operand(kind, piece))
+    return operands
+
+
 def _grammar_tokens(body: str) -> tuple[list[Token4] | None, str | None]:
     """The grammar's tokens for `body`, and the note cut off its end (see `_read_body`)."""
-    parser = load("disasm")
+    parser = fast("disasm")
     try:
         return _leaves(parser.parse(body)), None
     except UnexpectedInput as err:
@@ -362,13 +452,14 @@ def _build(tokens: list[Token4], body: str) -> tuple[Instruction, str | None]:
 
 
 def _operand(kind: str, text: str) -> Operand:
+    # Operand's fields by position (cheaper than by keyword): kind, text, register, value, symbol
     if kind == "REGISTER":
         return _name_operand(text)
     if kind in ("NUMBER", "IMM"):
-        return Operand("immediate", text, value=_number(text))
+        return Operand("immediate", text, None, _number(text))
     if kind in ("ADDRESS", "SYMBOL"):
         symbol, address = _symbol_address(text.removeprefix("offset").lstrip())
-        return Operand("address", text, symbol=symbol, value=address)
+        return Operand("address", text, None, address, symbol)
     if kind == "MEMORY":
         return _memory(text)
     if kind == "SHIFT":
@@ -382,8 +473,8 @@ def _name_operand(name: str) -> Operand:
     if name.lower() in _ARM_CONDITIONS:
         return Operand("other", name)
     if len(name) >= 4 and _HEX_DIGITS.issuperset(name):
-        return Operand("immediate", name, value=hex_str(name))
-    return Operand("register", name, register=name)
+        return Operand("immediate", name, None, hex_str(name))
+    return Operand("register", name, name)
 
 
 def _memory(text: str) -> Operand:
@@ -391,6 +482,13 @@ def _memory(text: str) -> Operand:
     `[rbp+rax*2-8]`, ARM64 `[sp,#-0x10]!`, `[x9,w8 uxtw #2]`, `[x0,x1,lsl #3]`. The
     displacement is the signed sum of the numbers and of the symbol's address. Brackets whose
     content cannot be read leave base, index, scale, shift, symbol and displacement None."""
+    simple = _SIMPLE_MEMORY.fullmatch(text)
+    if simple is not None:  # what the general reading below gives, without its steps
+        size, segment, base, sign, digits = simple.groups()
+        value = None if digits is None else -int(digits, 16) if sign == "-" else int(digits, 16)
+        displacement = None if value is None else _signed_hex(value)
+        size = size and f"{size} ptr"
+        return Operand("memory", text, None, None, None, size, segment, base, None, None, displacement)
     op = Operand("memory", text)
     m = _MEMORY.match(text)
     if not m:
@@ -417,6 +515,13 @@ def _masm_terms(op: Operand, inner: str) -> int | None:
     `op`; the displacement (None when there is no number) is returned."""
     if "(" in inner:
         return _symbol_or_number(op, inner)
+    simple = _BASE_DISPLACEMENT.fullmatch(inner)
+    if simple is not None:  # `rsp+20h`, `rbp-8`, `rcx`: what the loop below reads them as
+        op.base, sign, digits = simple.groups()
+        if digits is None:
+            return None
+        value = int(digits, 16)
+        return -value if sign == "-" else value
     if not _MASM_EXPR.fullmatch(inner):
         raise ValueError(inner)
     total = None

@@ -76,7 +76,7 @@ from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str, hex_value
 from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import fast
 
 
 @dataclass(slots=True)
@@ -231,7 +231,7 @@ def _reading(tree: Tree) -> list[Piece]:
 
 def value_reading(text: str) -> list[Piece]:
     """The reading of one field value (raises LarkError when the grammar refuses it)."""
-    return _fast_reading(text) or _reading(load("dt").parse(text))
+    return _fast_reading(text) or _reading(fast("dt").parse(text))
 
 
 # --- values --------------------------------------------------------------------------------
@@ -347,9 +347,6 @@ def _fill_shown(fld: DtField, kind: str, text: str) -> None:
             fld.number = "0x0"
 
 
-# A field without a value: its fields from ``text`` to ``read_error_address``
-_NO_VALUE = (None,) * 11
-
 # --- the block -----------------------------------------------------------------------------
 
 
@@ -441,11 +438,11 @@ def _read_line(line: Line, text: str, record: DtRecord, tree: _Tree) -> str | No
             if filled is None:
                 filled = tree.values[value] = _value_fields(value)
             attrs, notes = filled
-            fld = DtField(f"0x{offset:x}", name, line.no, *attrs, [], False, [])  # all in order
+            fld = DtField(f"0x{offset:x}", name, line.no, *attrs)  # all in order
             if notes is not None:
                 _unshare(fld, notes)
         else:
-            fld = DtField(f"0x{offset:x}", name, line.no, *_NO_VALUE, [], False, [])
+            fld = DtField(f"0x{offset:x}", name, line.no)
         tree.add(len(indent.expandtabs()) if "\t" in indent else len(indent), fld, offset)
         return None
     if m := _ELEMENT.match(text):
@@ -521,6 +518,9 @@ def _set_root(record: DtRecord, root: DtField) -> None:
 
 _ADDRESS_LIKE = re.compile(r"^(?:0[xX])?[0-9a-fA-F`']+(?:[+-].*)?$|^[@$(]|^poi\(|.*[+\-*/]", re.I)
 _TAKES_ARGUMENT = {"-l", "-s", "-i", "-o"}
+# A word of unquoted text as `shlex.split(…, posix=False)` cuts it: a run of anything but its
+# whitespace.
+_SHELL_WORD = re.compile(r"[^ \t\r\n]+")
 _CAST = re.compile(r"\(\s*(?P<type>[\w!$:<>]+)\s*\*\s*\)\s*(?P<address>[^\s)]+)")
 
 
@@ -537,10 +537,13 @@ def target_of(command: str) -> tuple[str | None, str | None]:
     if head != "dt":
         m = _CAST.search(rest)
         return (m["type"], m["address"]) if m else (None, None)
-    try:
-        words = shlex.split(rest, posix=False)
-    except ValueError:
-        words = rest.split()
+    if "'" in rest or '"' in rest:
+        try:
+            words = shlex.split(rest, posix=False)
+        except ValueError:
+            words = rest.split()
+    else:  # what shlex splits unquoted text into, without its cost per character
+        words = _SHELL_WORD.findall(rest)
     positional: list[str] = []
     skip = False
     for word in words:

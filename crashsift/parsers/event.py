@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import groupby
 from typing import Any
 
 from crashsift.hexutil import hex_str
@@ -102,31 +103,35 @@ def _read_head(lines: list[Line]) -> tuple[list[list[Any]], list[Line]]:
     runs: list[list[Any]] = []
     starts: dict[str, bool] = {}  # per block: does a line of this text start the dump
     previous = None
-    for i, line in enumerate(lines):
-        text = line.text.strip()
+    texts = [line.text for line in lines]
+    for raw, group in groupby(range(len(lines)), texts.__getitem__):  # runs of one text, in C
+        text = raw.strip()
         if not text:
             continue
-        if text == previous:
-            runs[-1][2] += 1
+        indexes = list(group)
+        if text == previous:  # nor blank lines nor blanks around a line end its run
+            runs[-1][2] += len(indexes)
             continue
+        i = indexes[0]
         if " - code " not in text:
             start = starts.get(text)
             if start is None:
-                item = registers.classify(line)
+                item = registers.classify(lines[i])
                 start = starts[text] = item is None or item.kind in registers.DUMP_KINDS
             if start:
                 return runs, lines[i:]
-        runs.append([line.no, text, 1])
+        runs.append([lines[i].no, text, len(indexes)])
         previous = text
     return runs, []
 
 
 @cache
-def _line_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """The terminals of grammars/event.lark that are not MESSAGE, as compiled regexes."""
+def _line_kinds() -> re.Pattern[str]:
+    """The terminals of grammars/event.lark that are not MESSAGE, as one regex with a group per
+    kind of line, in order: the first terminal that matches a whole line is the match."""
     terminals = {t.name: t.pattern.to_regexp() for t in load("event").terminals}
     kinds = (("EXCEPTION", "exception"), ("FATAL", "fatal"), ("ARGS", "fatal_args"))
-    return tuple((kind, re.compile(terminals[name])) for name, kind in kinds)
+    return re.compile("|".join(f"(?P<{kind}>{terminals[name]})" for name, kind in kinds))
 
 
 def _read_line(text: str) -> _Reading:
@@ -134,9 +139,10 @@ def _read_line(text: str) -> _Reading:
     line of that grammar is one whole-line token, so the line is matched with the terminals'
     own regexes (the LALR parser would only wrap it); a line none of them takes whole is a
     MESSAGE."""
-    kind = next((kind for kind, pattern in _line_patterns() if pattern.fullmatch(text)), "message")
-    if kind == "message":
-        return kind, None
+    whole = _line_kinds().fullmatch(text)
+    if whole is None:
+        return "message", None
+    kind = whole.lastgroup or ""
     if kind == "exception":
         return kind, _exception(text)
     if kind == "fatal":

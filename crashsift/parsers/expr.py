@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lark import Token, Tree
+from lark import Token
 from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import LineReader, fast
 
 # No `.formats` row prints `-->`: it is an arrow a person typed after the value.
 _NOTE_ARROW = " -->"
@@ -42,13 +42,9 @@ class ExprRecord:
     notes: list[Line] = field(default_factory=list)
 
 
-class _LineReader:
+class _LineReader(LineReader):
     """Each line to (what, first, second): `result` (decimal, hex), `head`, `format` (name,
-    value) or `error` (text). Called by the line's rule name: cheaper than a Transformer."""
-
-    def read(self, tree: Tree) -> tuple[str, str, str | None]:
-        row: Tree = tree.children[0]  # type: ignore[assignment]  # `start` is one rule's tree
-        return getattr(self, row.data)(row.children)  # type: ignore[no-any-return]
+    value) or `error` (text)."""
 
     def result(self, items: list[Token]) -> tuple[str, str, str | None]:
         return "result", str(items[1]), hex_str(str(items[2]))
@@ -71,7 +67,7 @@ def parse(lines: list[Line]) -> Parsed[ExprRecord]:
     """Read one `?` or `.formats` block; never raises."""
     record = ExprRecord()
     diagnostics: list[Diagnostic] = []
-    parser = load("expr")
+    parser = fast("expr")
     for line in lines:
         text = line.text.strip()
         if not text:

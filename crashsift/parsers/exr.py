@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lark import Token, Transformer
+from lark import Token
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Line, Parsed
-from crashsift.parsers.grammar import parse_each_line
+from crashsift.parsers.grammar import LineReader, parse_each_line
 
 
 @dataclass(slots=True)
@@ -31,7 +31,7 @@ class ExrRecord:
     fields: dict[str, str] = field(default_factory=dict)
 
 
-class _ToItem(Transformer):
+class _ToItem(LineReader):
     def record_at(self, items: list[Token]) -> tuple[str, str | None, None]:
         return "@", hex_str(str(items[1])), None
 
@@ -41,9 +41,6 @@ class _ToItem(Transformer):
 
     def access(self, items: list[Token]) -> tuple[str, None, str]:
         return "access", None, str(items[0])
-
-    def start(self, items: list) -> tuple[str, str | None, str | None]:
-        return items[0]
 
 
 def parse(lines: list[Line]) -> Parsed[ExrRecord]:

@@ -9,19 +9,28 @@ afford, so the built parsers are cached in the user's cache directory (``$XDG_CA
 the grammars it imports and the options before it uses a cached file, and rebuilds otherwise.
 The shared temporary directory is never used: a cached parser is a pickle, and a file planted
 there by someone else must not be loaded. Set ``CRASHSIFT_NO_CACHE=1`` to build every time.
+
+A built parser is run by `FastParser` (`fast(name)`): lark's own tables, regexes and tree
+callbacks without lark's objects per call and per token, which are most of its cost; it gives
+lark's tree, and lark's error where lark refuses a text. `parse_each_line` and `LineReader`
+serve the families whose output is a list of independent lines.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import lark
-from lark import Lark, Transformer
-from lark.exceptions import LarkError
+from lark import Lark, Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedToken
+from lark.lexer import BasicLexer
+from lark.parsers.lalr_analysis import Shift
 
 from crashsift.model import Diagnostic, Line, Parsed
 
@@ -61,11 +70,168 @@ def load(name: str, start: str = "start", strict: bool = False) -> Lark:
     )
 
 
-def parse_each_line(name: str, transformer: Transformer, lines: list[Line], what: str) -> Parsed[list[Any]]:
-    """Parse every non-blank line alone with grammar `name` and `transformer`: the values
-    read, in order, and a diagnostic (`not {what}: …`) for each line the grammar refuses.
-    For the small command families whose output is a list of independent lines."""
-    parser = load(name)
+# A parser state's lexer as `FastParser` runs it: the match of lark's scanner, the ignored
+# terminals, the terminals that may hold a newline, lark's token callbacks (they retype a
+# keyword that a regex terminal also matches).
+_StateLexer = tuple[
+    Callable[[str, int], Any], frozenset[str], frozenset[str], dict[str, Callable[[Token], Token]]
+]
+# A reduction: how many symbols the rule takes off the stack, its tree callback, its name.
+_Reduce = tuple[int, Callable[[list[Any]], Any], str]
+
+
+def _state_lexer(lexer: BasicLexer) -> _StateLexer:
+    scanner = lexer.scanner  # builds lark's scanner and its callbacks
+    return _scanner_match(scanner._mres), lexer.ignore_types, lexer.newline_types, lexer.callback
+
+
+def _scanner_match(mres: list[re.Pattern[str]]) -> Callable[[str, int], re.Match[str] | None]:
+    """lark's scanner match: its regexes tried in turn (one, unless the terminals are too many
+    for one regex's groups), the first match."""
+    if len(mres) == 1:
+        return mres[0].match
+    return lambda text, pos: next((m for mre in mres if (m := mre.match(text, pos)) is not None), None)
+
+
+class FastParser:
+    """`Lark.parse` of one grammar (LALR, contextual lexer, no transformer), run without lark's
+    objects per call and per token, which are most of lark's cost: lark's own parse table, its
+    scanner regexes for each parser state (the terminals the state accepts and the ignored ones,
+    in lark's order), its token callbacks and its tree callbacks. So the tree is lark's, and a
+    text the grammar refuses raises what lark raises (`UnexpectedCharacters` where no terminal
+    of the state matches, `UnexpectedToken` where another terminal of the grammar does, or where
+    the parser cannot take a token or the end), at the same position, line and column. Tests
+    check both on the corpus and on generated text."""
+
+    def __init__(self, grammar: Lark) -> None:
+        frontend = grammar.parser
+        parser = frontend.parser.parser  # lark's LALR `_Parser`: the parse table, the tree callbacks
+        table = parser.parse_table
+        (start,) = grammar.options.start
+        self._start: int = table.start_states[start]
+        self._end: int = table.end_states[start]
+        contextual = frontend.lexer
+        self._root = _state_lexer(contextual.root_lexer)
+        self._terminals = contextual.root_lexer.terminals_by_name
+        size = max(table.states) + 1
+        self._lexers: list[_StateLexer] = [self._root] * size
+        self._allowed: list[set[str]] = [set() for _ in range(size)]
+        self._expected: list[set[str]] = [set() for _ in range(size)]
+        self._shifts: list[dict[str, int]] = [{} for _ in range(size)]
+        self._reduces: list[dict[str, _Reduce]] = [{} for _ in range(size)]
+        for state, actions in table.states.items():
+            lexer = contextual.lexers[state]
+            self._lexers[state] = _state_lexer(lexer)
+            self._allowed[state] = (lexer.scanner.allowed_types - lexer.ignore_types) or {"<END-OF-FILE>"}
+            self._expected[state] = {symbol for symbol in actions if symbol.isupper()}
+            for symbol, (action, arg) in actions.items():
+                if action is Shift:
+                    self._shifts[state][symbol] = arg
+                else:
+                    rule = (len(arg.expansion), parser.callbacks[arg], arg.origin.name)
+                    self._reduces[state][symbol] = rule
+
+    def parse(self, text: str) -> Tree:
+        """The tree lark builds for `text`; raises what lark raises when the grammar refuses it."""
+        stack = [self._start]
+        values: list[Any] = []
+        lexers, shifts = self._lexers, self._shifts
+        pos, line, column, line_start, end = 0, 1, 1, 0, len(text)
+        last: Token | None = None
+        while pos < end:
+            match, ignore, newline, callback = lexers[stack[-1]]
+            m = match(text, pos)
+            if m is None:
+                raise self._refused(text, pos, line, column, stack[-1], last)
+            kind, value, after = m.lastgroup, m.group(), m.end()
+            start, start_line, start_column = pos, line, column
+            if kind in newline and (count := value.count("\n")):
+                line += count
+                line_start = pos + value.rindex("\n") + 1
+            pos, column = after, after - line_start + 1
+            if kind in ignore and kind not in callback:
+                continue
+            token = Token(kind, value, start, start_line, start_column, line, column, after)
+            if kind in callback:
+                token = callback[kind](token)
+                if kind in ignore:
+                    continue
+            last = token
+            target = shifts[stack[-1]].get(token.type)
+            if target is None:  # reduce first
+                self._feed(stack, values, token, False)
+            else:
+                stack.append(target)
+                values.append(token)
+        end_token = Token.new_borrow_pos("$END", "", last) if last is not None else Token("$END", "", 0, 1, 1)
+        return self._feed(stack, values, end_token, True)  # type: ignore[no-any-return]
+
+    def _feed(self, stack: list[int], values: list[Any], token: Token, is_end: bool) -> Any:
+        """lark's `ParserState.feed_token`: reduce as the table says, then shift `token` (or,
+        at the end, return the tree once the start rule is reduced)."""
+        kind = token.type
+        shifts, reduces = self._shifts, self._reduces
+        while True:
+            state = stack[-1]
+            target = shifts[state].get(kind)
+            if target is not None:
+                stack.append(target)
+                values.append(token)
+                return None
+            reduce = reduces[state].get(kind)
+            if reduce is None:
+                raise UnexpectedToken(token, self._expected[state])
+            size, callback, origin = reduce
+            if size:
+                children = values[-size:]
+                del stack[-size:], values[-size:]
+            else:
+                children = []
+            values.append(callback(children))
+            stack.append(shifts[stack[-1]][origin])
+            if is_end and stack[-1] == self._end:
+                return values[-1]
+
+    def _refused(
+        self, text: str, pos: int, line: int, column: int, state: int, last: Token | None
+    ) -> UnexpectedCharacters | UnexpectedToken:
+        """What lark's contextual lexer raises where no terminal of the state matches: an
+        `UnexpectedToken` when a terminal of the whole grammar matches there, else the state's
+        `UnexpectedCharacters`."""
+        allowed, terminals = self._allowed[state], self._terminals
+        match, ignore, _, callback = self._root
+        found = match(text, pos)
+        if found is None or found.lastgroup in ignore:
+            history = [last] if last is not None else None
+            return UnexpectedCharacters(
+                text, pos, line, column, allowed=allowed, token_history=history, terminals_by_name=terminals
+            )
+        token = Token(found.lastgroup, found.group(), pos, line, column)
+        if token.type in callback:
+            token = callback[token.type](token)
+        return UnexpectedToken(token, allowed, token_history=[last], terminals_by_name=terminals)
+
+
+@cache
+def fast(name: str) -> FastParser:
+    """The `FastParser` of grammar `name` (cached)."""
+    return FastParser(load(name))
+
+
+class LineReader:
+    """Reads the tree of a line whose `start` is one rule over tokens by calling the method
+    named after that rule with the tokens: cheaper than a lark Transformer's walk."""
+
+    def read(self, tree: Tree) -> Any:
+        row: Tree = tree.children[0]  # type: ignore[assignment]  # `start` is one rule's tree
+        return getattr(self, row.data)(row.children)
+
+
+def parse_each_line(name: str, reader: LineReader, lines: list[Line], what: str) -> Parsed[list[Any]]:
+    """Parse every non-blank line alone with grammar `name` and read it with `reader`: the
+    values read, in order, and a diagnostic (`not {what}: …`) for each line the grammar
+    refuses. For the small command families whose output is a list of independent lines."""
+    parser = fast(name)
     values: list[Any] = []
     diagnostics: list[Diagnostic] = []
     for line in lines:
@@ -73,7 +239,7 @@ def parse_each_line(name: str, transformer: Transformer, lines: list[Line], what
         if not text:
             continue
         try:
-            values.append(transformer.transform(parser.parse(text)))
+            values.append(reader.read(parser.parse(text)))
         except LarkError:
             diagnostics.append(Diagnostic(line.no, f"not {what}: {text[:60]}"))
     return Parsed(values, diagnostics)

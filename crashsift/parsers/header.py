@@ -60,13 +60,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from lark import Token, Tree
+from lark import Tree
 from lark.exceptions import LarkError, UnexpectedInput
 from lark.lexer import TerminalDef
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import fast, load
 
 # Lines with nothing inside to read are told by their start; a grammar call costs far more.
 # The debugger's other lines: symbol-loading dots (a note may be spliced into them), `Loading
@@ -185,9 +185,13 @@ class HeaderRecord:
     line: int | None = None
 
 
-def _text(items: list[Any], i: int) -> str:
+# A token of a row: its terminal's name and its text (the walker makes no lark `Token`).
+Piece = tuple[str, str]
+
+
+def _text(items: list[Piece], i: int) -> str:
     """The i-th token's text, or "" when the optional token is absent."""
-    return str(items[i]).strip() if len(items) > i else ""
+    return items[i][1].strip() if len(items) > i else ""
 
 
 class _RowReader:
@@ -195,65 +199,65 @@ class _RowReader:
     line's text and number). Called per row by the rule's name: cheaper than a Transformer."""
 
     def read(self, tree: Tree) -> list[dict[str, Any]]:
-        return [getattr(self, row.data)(row.children) for row in tree.children]
+        return [getattr(self, row.data)([(t.type, str(t)) for t in row.children]) for row in tree.children]
 
-    def dump_type(self, items: list[Token]) -> dict[str, Any]:
-        name = " ".join(w for w in str(items[0]).split() if w.lower() != "file")
+    def dump_type(self, items: list[Piece]) -> dict[str, Any]:
+        name = " ".join(w for w in items[0][1].split() if w.lower() != "file")
         return {"dump_type": name, "dump_contents": _text(items, 1)}
 
-    def os_line(self, items: list[Token]) -> dict[str, Any]:
-        head = str(items[0])
+    def os_line(self, items: list[Piece]) -> dict[str, Any]:
+        head = items[0][1]
         kernel = head.endswith(" Kernel Version")
         name = head.removesuffix(" Version").removesuffix(" Kernel")
-        os = OsVersion("", name, kernel, str(items[1]), int(items[1]))
-        for item in items[2:]:
-            if item.type == "SERVICE_PACK":
-                os.service_pack = str(item)[1:-1]
-            elif item.type == "MP_UP":
-                os.mp_up = str(item)
-            elif item.type == "PROCS":
-                os.processors = int(str(item)[1:].split()[0])
-            elif item.type == "BUILD_KIND":
-                os.build_type = str(item)
+        os = OsVersion("", name, kernel, items[1][1], int(items[1][1]))
+        for kind, text in items[2:]:
+            if kind == "SERVICE_PACK":
+                os.service_pack = text[1:-1]
+            elif kind == "MP_UP":
+                os.mp_up = text
+            elif kind == "PROCS":
+                os.processors = int(text[1:].split()[0])
+            elif kind == "BUILD_KIND":
+                os.build_type = text
             else:
-                os.target_arch = str(item).strip()
+                os.target_arch = text.strip()
         return {"os": os}
 
-    def connected(self, items: list[Token]) -> dict[str, Any]:
-        ptr64 = {"TRUE": True, "FALSE": False}.get(str(items[5]).upper())
-        time = Moment(str(items[4]), iso_time(str(items[4])))
-        conn = Connection("", str(items[1]), int(items[2]), str(items[3]), time, ptr64)
+    def connected(self, items: list[Piece]) -> dict[str, Any]:
+        ptr64 = {"TRUE": True, "FALSE": False}.get(items[5][1].upper())
+        time = Moment(items[4][1], iso_time(items[4][1]))
+        conn = Connection("", items[1][1], int(items[2][1]), items[3][1], time, ptr64)
         return {"connection": conn}
 
-    def build_lab(self, items: list[Token]) -> dict[str, Any]:
-        return {"build_lab": str(items[0])}
+    def build_lab(self, items: list[Piece]) -> dict[str, Any]:
+        return {"build_lab": items[0][1]}
 
-    def kernel_base(self, items: list[Token]) -> dict[str, Any]:
-        return {"kernel_base": hex_str(str(items[1])), "ps_loaded_module_list": hex_str(str(items[3]))}
+    def kernel_base(self, items: list[Piece]) -> dict[str, Any]:
+        return {"kernel_base": hex_str(items[1][1]), "ps_loaded_module_list": hex_str(items[3][1])}
 
-    def session_time(self, items: list[Token]) -> dict[str, Any]:
+    def session_time(self, items: list[Piece]) -> dict[str, Any]:
         text = _text(items, 1)
-        return {"debug_session_time": Moment(text, iso_time(text) if items[-1].type == "WHEN" else None)}
+        return {"debug_session_time": Moment(text, iso_time(text) if items[-1][0] == "WHEN" else None)}
 
-    def uptime(self, items: list[Token]) -> dict[str, Any]:
-        key = "system_uptime" if str(items[0]).startswith("System") else "process_uptime"
+    def uptime(self, items: list[Piece]) -> dict[str, Any]:
+        key = "system_uptime" if items[0][1].startswith("System") else "process_uptime"
         text = _text(items, 1)
-        return {key: Uptime(text, uptime_seconds(text) if items[-1].type == "SPAN" else None)}
+        return {key: Uptime(text, uptime_seconds(text) if items[-1][0] == "SPAN" else None)}
 
-    def bugcheck_code(self, items: list[Token]) -> dict[str, Any]:
-        return {"bugcheck": HeaderBugcheck(hex_str(str(items[1])) or "")}
+    def bugcheck_code(self, items: list[Piece]) -> dict[str, Any]:
+        return {"bugcheck": HeaderBugcheck(hex_str(items[1][1]) or "")}
 
-    def bugcheck(self, items: list[Token]) -> dict[str, Any]:
-        values = [hex_str(str(tok)) or "" for tok in items[1:]]
+    def bugcheck(self, items: list[Piece]) -> dict[str, Any]:
+        values = [hex_str(text) or "" for _, text in items[1:]]
         return {"bugcheck": HeaderBugcheck(values[0], values[1:])}
 
-    def validation_row(self, items: list[Token]) -> dict[str, Any]:
-        time_ms = int(items[1]) if len(items) > 2 else None
-        return {"validation_row": (str(items[0]), time_ms, str(items[-1]).strip())}
+    def validation_row(self, items: list[Piece]) -> dict[str, Any]:
+        time_ms = int(items[1][1]) if len(items) > 2 else None
+        return {"validation_row": (items[0][1], time_ms, items[-1][1].strip())}
 
-    def modload(self, items: list[Token]) -> dict[str, Any]:
+    def modload(self, items: list[Piece]) -> dict[str, Any]:
         path = _text(items, 3)
-        return {"modload": (hex_str(str(items[1])), hex_str(str(items[2])), path)}
+        return {"modload": (hex_str(items[1][1]), hex_str(items[2][1]), path)}
 
 
 _READER = _RowReader()
@@ -284,10 +288,14 @@ def parse(lines: list[Line]) -> Parsed[HeaderRecord]:
     if grammar_rows:
         read.extend(_read_rows(grammar_rows, diagnostics))
         read.sort(key=lambda row: row[0].no)
+    if read:
+        record.line = read[0][0].no
+    messages = record.messages
     for line, text, values in read:
-        if record.line is None:
-            record.line = line.no
-        diagnostics.extend(_store(record, line, text, values))
+        if values is _MESSAGE_VALUES:  # the most common line, stored without `_store`'s steps
+            messages.append(Line(line.no, text))
+        elif values:
+            diagnostics.extend(_store(record, line, text, values))
     return Parsed(record, diagnostics)
 
 
@@ -340,20 +348,20 @@ def _lexer_order(terminal: TerminalDef) -> tuple[int, int, int, str]:
     return (-terminal.priority, -terminal.pattern.max_width, -len(terminal.pattern.value), terminal.name)
 
 
-# A row's state in `_row_table`: its rule and the terminals read so far.
-_State = tuple[str, tuple[str, ...]]
-# What may come in a state: (terminal name, its regex's match, whether the tree keeps the token),
-# in the lexer's order; and whether the row may end there.
-_Next = tuple[list[tuple[str, Any, bool]], bool]
+# A row's place in `_row_table`: what may come there, each a terminal's name, its regex's
+# match, whether the tree keeps the token, and the place after it, in the lexer's order; and
+# whether the row may end there.
+_Place = tuple[list[tuple[str, Any, bool, Any]], bool]
 
 
 @cache
-def _row_table() -> tuple[dict[str, str], dict[_State, _Next]]:
+def _row_table() -> tuple[dict[str, str], dict[str, _Place]]:
     """The rows of grammars/header.lark that are a plain run of terminals (every rule of
     `_row` but `bugcheck`, whose `("," HEXVAL)*` is a rule of its own), as the parser sees
-    them: the rule each first terminal starts, and for every prefix of the rule's expansions
-    the terminals that may follow it. Lark's contextual lexer tries exactly these there, in
-    its own order, so `_read_row` walking this table reads a row as lark reads it alone."""
+    them: the rule each first terminal starts, and the place after it, from which the
+    terminals that may follow each prefix of the rule's expansions lead on. Lark's contextual
+    lexer tries exactly these there, in its own order, so `_read_row` walking this table reads a
+    row as lark reads it alone."""
     grammar = load("header")
     terminals = {t.name: t for t in grammar.terminals}
     regexes = _row_lexer()[1]
@@ -363,22 +371,25 @@ def _row_table() -> tuple[dict[str, str], dict[_State, _Next]]:
         if rule.origin.name in rows:
             expansions.setdefault(rule.origin.name, []).append(rule.expansion)
     rule_of: dict[str, str] = {}
-    table: dict[_State, _Next] = {}
+    starts: dict[str, _Place] = {}
     for name, runs in expansions.items():
         if not all(symbol.is_term for run in runs for symbol in run):
             continue
+        prefixes = {tuple(s.name for s in run[:n]) for run in runs for n in range(1, len(run) + 1)}
+        places: dict[tuple[str, ...], _Place] = {
+            prefix: ([], any(len(run) == len(prefix) and _names(run, prefix) for run in runs))
+            for prefix in prefixes
+        }
+        for prefix, (follows, _) in places.items():
+            after = {run[len(prefix)] for run in runs if len(run) > len(prefix) and _names(run, prefix)}
+            ordered = sorted(after, key=lambda s: _lexer_order(terminals[s.name]))
+            follows.extend(
+                (s.name, regexes[s.name].match, not s.filter_out, places[(*prefix, s.name)]) for s in ordered
+            )
         for run in runs:
             rule_of[run[0].name] = name
-        prefixes = {tuple(s.name for s in run[:n]) for run in runs for n in range(1, len(run) + 1)}
-        for prefix in prefixes:
-            follows = {run[len(prefix)] for run in runs if len(run) > len(prefix) and _names(run, prefix)}
-            ordered = sorted(follows, key=lambda s: _lexer_order(terminals[s.name]))
-            can_end = any(len(run) == len(prefix) and _names(run, prefix) for run in runs)
-            table[name, prefix] = (
-                [(s.name, regexes[s.name].match, not s.filter_out) for s in ordered],
-                can_end,
-            )
-    return rule_of, table
+            starts[run[0].name] = places[(run[0].name,)]
+    return rule_of, starts
 
 
 def _names(run: list[Any], prefix: tuple[str, ...]) -> bool:
@@ -394,30 +405,33 @@ def _read_row(text: str) -> dict[str, Any] | None:
     lark reads."""
     m = _row_lexer()[0].match(text)
     first = m.lastgroup if m is not None else None
-    rule_of, table = _row_table()
+    rule_of, starts = _row_table()
     rule = rule_of.get(first) if first is not None else None
     if m is None or first is None or rule is None:
         return None
-    prefix: tuple[str, ...] = (first,)
-    items = [Token(first, m.group())]
-    at = _after_blanks(text, m.end())
+    place = starts[first]
+    items: list[Piece] = [(first, m.group())]
+    at = _BLANKS.match(text, m.end()).end()  # type: ignore[union-attr]  # matches the empty string
+    end = len(text)
     while True:
-        follows, can_end = table[rule, prefix]
-        if at == len(text):
+        follows, can_end = place
+        if at == end:
             return getattr(_READER, rule)(items) if can_end else None  # type: ignore[no-any-return]
-        shown = next(((name, keep, t) for name, match, keep in follows if (t := match(text, at))), None)
-        if shown is None:
+        for follow in follows:
+            if (token := follow[1](text, at)) is not None:
+                break
+        else:
             return None
-        name, keep, token = shown
+        name, _, keep, place = follow
         if keep:
-            items.append(Token(name, token.group()))
-        prefix += (name,)
-        at = _after_blanks(text, token.end())
+            items.append((name, token.group()))
+        at = token.end()
+        if at < end and text[at] in " \t":
+            at = _BLANKS.match(text, at).end()  # type: ignore[union-attr]
 
 
-def _after_blanks(text: str, at: int) -> int:
-    """The position after the blanks (the grammar's ignored WS_INLINE) at `at`."""
-    return len(text) - len(text[at:].lstrip(" \t"))
+# The blanks the grammar ignores (WS_INLINE) between a row's tokens.
+_BLANKS = re.compile(r"[ \t]*")
 
 
 def _read_rows(rows: list[Row], diagnostics: list[Diagnostic]) -> list[ReadRow]:
@@ -470,7 +484,7 @@ def _try_block(rows: list[Row]) -> tuple[list[ReadRow] | None, int | None]:
     """(values of every row, None), or (None, index of the row the grammar refused, or None
     when that cannot be told)."""
     try:
-        values = _READER.read(load("header").parse("\n".join(text for _, text in rows)))
+        values = _READER.read(fast("header").parse("\n".join(text for _, text in rows)))
     except UnexpectedInput as err:
         bad = err.line - 1 if isinstance(err.line, int) and 0 < err.line <= len(rows) else None
         return None, bad

@@ -37,7 +37,7 @@ from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import fast, load
 
 
 @dataclass(slots=True)
@@ -102,20 +102,20 @@ _ONE_TOKEN_RULES = (
     ("note", "NOTE"), ("modload", "MODLOAD"), ("columns", "COLUMNS"), ("unloaded", "UNLOADED"),
     ("detail", "DETAIL"),
 )  # fmt: skip
-# A Module's fields from ``image_name`` to ``internal_name`` when no lmv detail line is read
-_NO_DETAILS = (None, None, None, None, False, *(None,) * 9)
 
 
 def _read(text: str) -> tuple[str, Any] | None:
     """The (what, value) of one line, or None when the grammar refuses it. A line that is one
     token of a one-token rule is matched with that terminal's regex alone (see `_one_token`)."""
     text = text.strip()
-    for rule, _, regex in _one_token():
-        found = regex.match(text)
-        if found is not None:
-            if found.end() == len(text):
-                return _item(rule, [text])  # the token's text: _item reads no terminal names
-            break  # lark's lexer takes this token too, then decides
+    found = _one_token().match(text)
+    if found is not None:
+        if found.end() == len(text):
+            rule = found.lastgroup or ""
+            if rule == "modload":  # the most common line
+                return rule, _modload(text)
+            return _item(rule, [text])  # the token's text: _item reads no terminal names
+        # else lark's lexer takes this token too, then decides
     else:
         # No one-token rule's terminal: lark's lexer can only take MODULE, a row's first token.
         row = _row_regex().fullmatch(text)
@@ -124,7 +124,7 @@ def _read(text: str) -> tuple[str, Any] | None:
         tokens = [Token(name, row.group(name)) for name in ("MODULE", "STATUS", "REST") if row.group(name)]
         return "row", _row(tokens)
     try:
-        tree = load("lm").parse(text)
+        tree = fast("lm").parse(text)
     except LarkError:
         return None
     line = tree.children[0]
@@ -134,17 +134,18 @@ def _read(text: str) -> tuple[str, Any] | None:
 
 
 @cache
-def _one_token() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
-    """The rules whose line is a single token, each with its terminal's regex as the grammar
-    builds it, in the order lark's lexer tries them (highest priority first). Matching such a
-    line with that regex is what lark would do, without lark's cost per call: ModLoad runs and
-    lmv detail lines are most of the lines this family reads."""
+def _one_token() -> re.Pattern[str]:
+    """The terminals of the rules whose line is a single token, as the grammar builds them,
+    in the order lark's lexer tries them (highest priority first), one regex with a group per
+    rule: the first that matches at the start is the match. Matching such a line with it is
+    what lark would do, without lark's cost per call: ModLoad runs and lmv detail lines are
+    most of the lines this family reads."""
     parser = load("lm")
     terminals = {t.name: t for t in parser.terminals}
     rules = sorted(_ONE_TOKEN_RULES, key=lambda rule: -terminals[rule[1]].priority)
-    return tuple(
-        (rule, name, re.compile(terminals[name].pattern.to_regexp(), parser.options.g_regex_flags))
-        for rule, name in rules
+    return re.compile(
+        "|".join(f"(?P<{rule}>{terminals[name].pattern.to_regexp()})" for rule, name in rules),
+        parser.options.g_regex_flags,
     )
 
 
@@ -206,9 +207,9 @@ def _modload(token: str) -> Module:
     # checks
     start = "0x" + (parts[1].replace("`", "").lstrip("0").lower() or "0")
     end = "0x" + (parts[2].replace("`", "").lstrip("0").lower() or "0")
-    # every field in order (cheaper than by keyword): no flags, status or symbol files, then
-    # the path, and no lmv details
-    return Module(start, end, name, [], None, None, None, path, *_NO_DETAILS, {}, [], None)
+    module = Module(start, end, name)  # the other fields as the defaults give them (cheaper)
+    module.image_path = path
+    return module
 
 
 def _store_column(module: Module, text: str) -> None:

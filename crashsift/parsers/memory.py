@@ -170,7 +170,7 @@ def _digits(item: str) -> int:
 
 def _common_width(raws: list[_Raw]) -> int | None:
     """The width (in digits) of most values in the block: the unit, whatever a glued row says."""
-    widths = Counter(_digits(item) for raw in raws for item in raw.items)
+    widths = Counter([len(item) - item.count("`") for raw in raws for item in raw.items])  # `_digits`
     return max((w for w in widths if w in _WIDTH_UNITS), key=widths.__getitem__, default=None)
 
 
@@ -248,6 +248,8 @@ def _restore_ascii(printed: str, values: list[str | None], width: int | None) ->
     if width is None:
         return printed
     size = width // 2
+    if len(printed) >= size * len(values):  # nothing trimmed: the bytes' column cannot be longer
+        return printed
     chars = []
     for value in values:
         if value is None:

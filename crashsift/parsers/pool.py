@@ -42,7 +42,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import fast
 
 
 @dataclass(slots=True)
@@ -227,7 +227,7 @@ def _read_grammar(texts: list[str]) -> list[tuple[Any, ...] | None]:
     if any("\n" in text for text in texts):
         return [None if "\n" in text else _read_grammar([text])[0] for text in texts]
     try:
-        tree = load("pool").parse("\n".join(texts))
+        tree = fast("pool").parse("\n".join(texts))
     except UnexpectedInput as e:
         if len(texts) == 1:
             return [None]

@@ -51,7 +51,7 @@ from lark.exceptions import LarkError
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
 from crashsift.parsers.disasm import Instruction, parse_instruction
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import fast, load
 
 __all__ = ["DUMP_KINDS", "Item", "RegistersRecord", "build", "classify", "parse", "read_items"]
 
@@ -111,21 +111,24 @@ _LINE_TERMINALS = (
 
 
 @cache
-def _line_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """The line-starting terminals of grammars/registers.lark as compiled regexes."""
+def _line_start() -> re.Pattern[str]:
+    """The line-starting terminals of grammars/registers.lark as one regex, a group per kind of
+    line, in the lexer's order: the first terminal that matches at the start is the match."""
     terminals = {t.name: t.pattern.to_regexp() for t in load("registers").terminals}
-    return tuple((kind, re.compile(terminals[name])) for name, kind in _LINE_TERMINALS)
+    return re.compile("|".join(f"(?P<{kind}>{terminals[name]})" for name, kind in _LINE_TERMINALS))
 
 
 @cache
-def _flags_line() -> re.Pattern[str]:
-    """A whole `regs` line made of one REGS and one FLAGS or PSRFLAGS token (`iopl=0  nv up ei
-    pl zr na po nc`, x86 `eip=… iopl=0  nv up …`, ARM64 `pc=… psr=60000000 -ZC- EL0`), built
-    from the grammar's own terminals. Only for lines without `:`, where LABEL cannot match: the
-    REGS group then ends where the lexer's REGS token does (neither flag terminal holds `=`)."""
+def _flags_tail() -> re.Pattern[str]:
+    """The rest of a `regs` line made of one REGS and one FLAGS or PSRFLAGS token (`iopl=0  nv
+    up ei pl zr na po nc`, x86 `eip=… iopl=0  nv up …`, ARM64 `pc=… psr=60000000 -ZC- EL0`)
+    after its REGS token: blanks, then the flags, built from the grammar's own terminals. Only
+    for lines without `:`, where LABEL cannot match; the REGS token is the lexer's, the longest
+    REGS match (neither flag terminal holds `=`, so a whole-line `REGS blanks flags` match has
+    that same REGS)."""
     terminals = {t.name: t.pattern.to_regexp() for t in load("registers").terminals}
-    regs, flags, psr = terminals["REGS"], terminals["FLAGS"], terminals["PSRFLAGS"]
-    return re.compile(f"({regs})[ \\t]+((?:{flags})|(?:{psr}))")
+    flags, psr = terminals["FLAGS"], terminals["PSRFLAGS"]
+    return re.compile(f"[ \\t]+((?:{flags})|(?:{psr}))")
 
 
 def read_items(lines: list[Line]) -> list[Item]:
@@ -148,31 +151,31 @@ def classify(line: Line) -> Item | None:
     text = line.text.strip()
     if "\n" in text:
         return Item("bad", line)  # the grammar reads one line per `line`
-    for kind, pattern in _line_patterns():
-        m = pattern.match(text)
-        if m is None:
-            continue
-        if m.end() != len(text):
-            return _flags_item(line, text) if kind == "regs" else None
-        if kind == "regs":
-            return Item("regs", line, tuple(_assignments(text)))
-        return Item(kind, line)
-    return Item("other", line)
+    m = _line_start().match(text)
+    if m is None:
+        return Item("other", line)
+    kind = m.lastgroup or ""
+    if m.end() != len(text):
+        return _flags_item(line, text, m.end()) if kind == "regs" else None
+    if kind == "regs":
+        return Item("regs", line, _assignments(text))
+    return Item(kind, line)
 
 
-def _flags_item(line: Line, text: str) -> Item | None:
-    """The `regs` item of a register line ending in flags (`_flags_line`), else None."""
+def _flags_item(line: Line, text: str, end: int) -> Item | None:
+    """The `regs` item of a register line whose REGS token ends at `end` and the flags follow
+    (`_flags_tail`), else None."""
     if ":" in text:
         return None
-    m = _flags_line().fullmatch(text)
+    m = _flags_tail().fullmatch(text, end)
     if m is None:
         return None
-    flags = tuple(("flags", "", f) for f in m[2].split())
-    return Item("regs", line, (*_assignments(m[1]), *flags))
+    flags = tuple([("flags", "", f) for f in m[1].split()])
+    return Item("regs", line, _assignments(text[:end]) + flags)
 
 
 def _read_with_lark(lines: list[Line]) -> list[Item]:
-    parser = load("registers")
+    parser = fast("registers")
     try:
         tree = parser.parse("\n".join(ln.text.strip() for ln in lines))
     except LarkError:
@@ -182,15 +185,15 @@ def _read_with_lark(lines: list[Line]) -> list[Item]:
 
 def _read_one(line: Line) -> Item:
     try:
-        tree = load("registers").parse(line.text.strip())
+        tree = fast("registers").parse(line.text.strip())
     except LarkError:
         return Item("bad", line)
     return _item(line, tree.children[0])
 
 
-def _assignments(text: str) -> list[tuple[str, str, str]]:
-    """`rax=0000… rbx=…` -> [("set", "rax", "0000…"), …]."""
-    return [("set", *pair.partition("=")[::2]) for pair in text.split()]
+def _assignments(text: str) -> tuple[tuple[str, str, str], ...]:
+    """`rax=0000… rbx=…` -> (("set", "rax", "0000…"), …)."""
+    return tuple([("set", *pair.partition("=")[::2]) for pair in text.split()])
 
 
 def _item(line: Line, tree: Tree) -> Item:
@@ -219,17 +222,21 @@ def build(items: list[Item]) -> Parsed[RegistersRecord]:
     """The record the items describe, and a diagnostic for each thing it could not take."""
     rec = RegistersRecord(arch=_arch(items))
     diags: list[Diagnostic] = []
+    final = len(items) - 1
     for i, item in enumerate(items):
-        if item.kind in DUMP_KINDS and rec.line is None:
+        kind = item.kind
+        if rec.line is None and kind in DUMP_KINDS:
             rec.line = item.line.no
-        if item.kind == "regs" and _second_dump(rec, item):
+        if kind != "regs":
+            _take(rec, item, items[i - 1] if i else None, diags)
+        elif _second_dump(rec, item):
             last = items[-1].line.no
             diags.append(
                 Diagnostic(item.line.no, f"a second register dump (lines {item.line.no}-{last}) not read")
             )
             break
-        before = items[i - 1] if i else None
-        _take(rec, item, before, i == len(items) - 1, diags)
+        else:
+            _take_regs(rec, item, i == final, diags)
     _decode_instruction(rec, items, diags)
     return Parsed(rec, diags)
 
@@ -268,12 +275,11 @@ def _second_dump(rec: RegistersRecord, item: Item) -> bool:
     return any(w == "set" and (n in rec.registers or n in rec.segments) for w, n, _ in item.values)
 
 
-def _take(rec: RegistersRecord, item: Item, before: Item | None, last: bool, diags: list[Diagnostic]) -> None:
+def _take(rec: RegistersRecord, item: Item, before: Item | None, diags: list[Diagnostic]) -> None:
+    """One line that is not a `regs` line."""
     text = item.line.text.strip()
     no = item.line.no
-    if item.kind == "regs":
-        _take_regs(rec, item, last, diags)
-    elif item.kind == "label":
+    if item.kind == "label":
         _set_label(rec, text, no, diags)
     elif item.kind == "instruction":
         if rec.instruction_text is None:
@@ -311,21 +317,20 @@ def _set_label(rec: RegistersRecord, text: str, no: int, diags: list[Diagnostic]
 def _take_regs(rec: RegistersRecord, item: Item, last: bool, diags: list[Diagnostic]) -> None:
     """The pieces of one register line; `last` when it ends the block (and may be cut)."""
     no = item.line.no
-    final = len(item.values) - 1
+    final = len(item.values) - 1 if last else -1
     for k, (what, name, value) in enumerate(item.values):
-        cut = last and k == final
-        if what == "label":
-            _set_label(rec, value, no, diags)
-        elif what == "flags":
-            if value in _FLAG_MNEMONICS or _PSR_FLAGS.match(value):
-                rec.flags.append(value)
+        if what == "set":
+            if name == "iopl":
+                rec.iopl = hex_str(value)
             else:
-                why = "cut off at the end of the paste" if cut else "is not a flag"
-                diags.append(Diagnostic(no, f"{value!r} {why}"))
-        elif name == "iopl":
-            rec.iopl = hex_str(value)
+                _set_register(rec, name, value, k == final, no, diags)
+        elif what == "label":
+            _set_label(rec, value, no, diags)
+        elif value in _FLAG_MNEMONICS or _PSR_FLAGS.match(value):
+            rec.flags.append(value)
         else:
-            _set_register(rec, name, value, cut, no, diags)
+            why = "cut off at the end of the paste" if k == final else "is not a flag"
+            diags.append(Diagnostic(no, f"{value!r} {why}"))
 
 
 def _set_register(
@@ -340,10 +345,14 @@ def _set_register(
         diags.append(Diagnostic(no, f"{name}= {why}"))
     elif value[0] == "?":
         where[name] = None
-    elif cut and len(value.replace("`", "")) < (_width(name, rec.arch) or 0):
-        diags.append(Diagnostic(no, f"{name}={value} cut off at the end of the paste"))
     else:
-        where[name] = hex_str(value)
+        digits = value.replace("`", "")  # a REGS value: hex digits, backticks, `?`
+        if cut and len(digits) < (_width(name, rec.arch) or 0):
+            diags.append(Diagnostic(no, f"{name}={value} cut off at the end of the paste"))
+        elif digits and "?" not in digits:  # hex_str's result without its general checks
+            where[name] = "0x" + (digits.lstrip("0").lower() or "0")
+        else:
+            where[name] = hex_str(value)
 
 
 def _width(name: str, arch: str | None) -> int | None:

@@ -48,7 +48,7 @@ from lark.exceptions import LarkError
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Frame, Line, Parsed
 from crashsift.parsers import stack
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import fast, load
 
 
 @dataclass(slots=True)
@@ -148,15 +148,14 @@ def read(lines: list[Line], hooks: ProcessHooks | None) -> Reading:
     """Read thread (and, with `hooks`, process) sections in order. Without hooks, process
     lines are not this family's output and become diagnostics."""
     pieces = _split(lines)
-    items = _read_items([line for line, is_stack in pieces if not is_stack])
+    items = _read_items([(line, text) for line, text, kind in pieces if kind == "item"])
     builder = _Builder(hooks)
-    for line, is_stack in pieces:
-        text = line.text.strip()
-        if is_stack:
+    for line, text, kind in pieces:
+        if kind == "stack":
             builder.stack_line(line)
-        elif _ECHO.fullmatch(text):
+        elif kind == "echo":
             builder.reading.notes.append(text)
-        elif _ELISION.fullmatch(text):
+        elif kind == "elision":
             builder.reading.diagnostics.append(Diagnostic(line.no, f"output elided by the paster: {text}"))
         else:
             builder.item(line, items.get(line.no))
@@ -165,10 +164,11 @@ def read(lines: list[Line], hooks: ProcessHooks | None) -> Reading:
     return builder.reading
 
 
-def _split(lines: list[Line]) -> list[tuple[Line, bool]]:
-    """Non-blank lines, each marked True when it belongs to a stack: from a stack header or a
-    frame line to the next THREAD or PROCESS line."""
-    pieces: list[tuple[Line, bool]] = []
+def _split(lines: list[Line]) -> list[tuple[Line, str, str]]:
+    """Non-blank lines with their stripped text and what they are: `stack` (from a stack header
+    or a frame line to the next THREAD or PROCESS line), `echo` (the command), `elision` (the
+    paster's `...`), or `item` (a header line)."""
+    pieces: list[tuple[Line, str, str]] = []
     in_stack = False
     for line in lines:
         text = line.text.strip()
@@ -178,20 +178,25 @@ def _split(lines: list[Line]) -> list[tuple[Line, bool]]:
             in_stack = False
         elif not in_stack:
             in_stack = stack.is_stack_header(text) or stack.is_frame_line(text)
-        pieces.append((line, in_stack))
+        if in_stack:
+            kind = "stack"
+        elif _ECHO.fullmatch(text):
+            kind = "echo"
+        elif _ELISION.fullmatch(text):
+            kind = "elision"
+        else:
+            kind = "item"
+        pieces.append((line, text, kind))
     return pieces
 
 
-def _read_items(lines: list[Line]) -> dict[int, Item | None]:
-    """Each header line's item by line number (None when the grammar refuses it): the lines
-    that their first tokens decide (`_classify`) without lark, the others in one grammar call,
-    or one call per line when that fails."""
+def _read_items(lines: list[tuple[Line, str]]) -> dict[int, Item | None]:
+    """Each header line's item by line number (None when the grammar refuses it), from the
+    lines and their stripped texts: the lines that their first tokens decide (`_classify`)
+    without lark, the others in one grammar call, or one call per line when that fails."""
     items: dict[int, Item | None] = {}
     rest: list[Line] = []
-    for line in lines:
-        text = line.text.strip()
-        if _ELISION.fullmatch(text) or _ECHO.fullmatch(text):
-            continue
+    for line, text in lines:
         item = _classify(text)
         if item is None:
             rest.append(line)
@@ -199,7 +204,7 @@ def _read_items(lines: list[Line]) -> dict[int, Item | None]:
             items[line.no] = item
     if not rest:
         return items
-    parser = load("thread")
+    parser = fast("thread")
     try:
         trees = parser.parse("".join(f"{line.text.strip()}\n" for line in rest)).children
         items.update((line.no, _item(tree)) for line, tree in zip(rest, trees, strict=True))
@@ -223,9 +228,13 @@ class _Lexer:
     states of every kind of line, so a token the line's rule cannot take is found there and
     the line is left to lark); `heads`: for a line starting with THREAD, PROCESS or IRP_ADDR,
     the regex for its second token and the one for the token after that. And the REST
-    terminal alone."""
+    terminal alone. `start_unless_error` is `start` without ERROR, for a line where
+    `error_phrase` (ERROR's phrases, one of which it needs: what precedes them is any text, and
+    the line is stripped) finds none: ERROR's lazy scan of the line costs more than the search."""
 
     start: re.Pattern[str]
+    start_unless_error: re.Pattern[str]
+    error_phrase: re.Pattern[str]
     after_name: re.Pattern[str]
     after_pair: re.Pattern[str]
     heads: dict[str, tuple[re.Pattern[str], re.Pattern[str]]]
@@ -255,8 +264,14 @@ def _line_lexer() -> _Lexer:
         return scanner(set(state.choices()))
 
     by_name = {t.name: t.pattern.to_regexp() for t in terminals}
+    firsts = _first_terminals(grammar, "line")
+    lead, tail = "(?:\\S[^\n]*?)?", "[^\n]*"  # what ERROR allows around its phrases (lark's regex)
+    error = by_name["ERROR"]
+    assert error.startswith(lead) and error.endswith(tail), error
     return _Lexer(
-        start=scanner(_first_terminals(grammar, "line")),
+        start=scanner(firsts),
+        start_unless_error=scanner(firsts - {"ERROR"}),
+        error_phrase=re.compile(error[len(lead) : -len(tail)]),
         after_name=after("NAME"),
         after_pair=after("NAME", "VALUE"),
         heads={
@@ -297,7 +312,7 @@ def _classify(text: str) -> Item | None:
     reads what this reading does not know)."""
     line = f"{text}\n"
     lexer = _line_lexer()
-    m = lexer.start.match(line)
+    m = (lexer.start if lexer.error_phrase.search(line) else lexer.start_unless_error).match(line)
     if m is None:
         return None
     kind, token, end = m.lastgroup, m.group(), m.end()
@@ -314,14 +329,14 @@ def _classify(text: str) -> Item | None:
         read = None if second is None else _read_pairs(line, second.end(), after, lexer)
         if read is None or read[1] == "FLAGS" or (kind != "THREAD" and read[1] == "STATE"):
             return None
-        pairs, _, state = read
-        if kind == "THREAD":
-            return "thread_head", (second.group().strip(), pairs, state)
+        pairs, last, state = read
+        if kind == "THREAD":  # the state is None, as lark reads it, when the line ends in `_NL`
+            return "thread_head", (second.group().strip(), pairs, state if last == "STATE" else None)
         if kind == "PROCESS":
             return "process_head", (second.group().strip(), pairs)
         return "irp", (token.strip()[:-1], second.group().strip()[1:-1], pairs)
     if kind in ("KEY", "NAME", "IMAGE"):
-        read = _read_pairs(line, 0, lexer.start, lexer)
+        read = _read_pairs(line, 0, lexer.start, lexer, m)
         if read is None or read[1] == "STATE":
             return None
         pairs, last, flags = read
@@ -338,14 +353,15 @@ def _token(line: str, pos: int, scanner: re.Pattern[str]) -> re.Match[str] | Non
 
 
 def _read_pairs(
-    line: str, pos: int, scanner: re.Pattern[str], lexer: _Lexer
+    line: str, pos: int, scanner: re.Pattern[str], lexer: _Lexer, first: re.Match[str] | None = None
 ) -> tuple[list[tuple[str, str]], str, str] | None:
-    """The pairs of `line` from `pos` on, the first token read with `scanner`: ``([(name,
-    value)], how the line ends, its text)``, the end a `_NL`, or a FLAGS or STATE token (each
-    takes the rest of the line; the grammar's `_NL` follows STATE). None when a token is none
-    of these (lark would refuse the line)."""
+    """The pairs of `line` from `pos` on, the first token read with `scanner` (or `first`, that
+    token already read): ``([(name, value)], how the line ends, its text)``, the end a `_NL`,
+    or a FLAGS or STATE token (each takes the rest of the line; the grammar's `_NL` follows
+    STATE). None when a token is none of these (lark would refuse the line)."""
     pairs: list[tuple[str, str]] = []
-    while (m := _token(line, pos, scanner)) is not None:
+    m = first or _token(line, pos, scanner)
+    while m is not None:
         kind, pos = m.lastgroup, m.end()
         if kind in ("NAME", "KEY"):
             value = _token(line, pos, lexer.after_name)
@@ -360,6 +376,7 @@ def _read_pairs(
             return pairs, kind, m.group().strip()
         else:
             return None
+        m = _token(line, pos, scanner)
     return None
 
 

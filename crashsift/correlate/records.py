@@ -1,0 +1,110 @@
+"""One crash as correlation sees it: a stable id, the crash stack normalised, and the attributes
+crashes are compared by (bug check, exception, modules, pool tags, types).
+
+The crash stack of a report is the analysis's STACK_TEXT when there is one, else the first stack
+that shows the bug check or exception path, else the first stack shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from crashsift.correlate.normalize import NormFrame, module_name, normalize_stack
+from crashsift.model import Report, Stack
+
+_CRASH_PATH = (
+    "KeBugCheck",
+    "KiPageFault",
+    "KiUserExceptionDispatcher",
+    "RaiseException",
+    "RtlDispatchException",
+)
+
+
+@dataclass(slots=True)
+class CrashRecord:
+    """`id` is stable across runs: the file name, the first line and a hash of what was read."""
+
+    id: str
+    path: str | None
+    start_line: int
+    mode: str | None
+    arch: str | None
+    bugcheck: str | None
+    exception: str | None
+    frames: list[NormFrame]
+    failure_bucket_id: str | None = None
+    modules: set[str] = field(default_factory=set)
+    pool_tags: set[str] = field(default_factory=set)
+    types: set[str] = field(default_factory=set)
+
+    @property
+    def keys(self) -> list[str]:
+        return [f.key for f in self.frames]
+
+
+def crash_stack(report: Report) -> Stack | None:
+    stacks = [s for s in report.stacks if s.frames]
+    for stack in stacks:
+        if stack.origin == "analyze":
+            return stack
+    for stack in stacks:
+        if any(f.function and f.function.startswith(_CRASH_PATH) for f in stack.frames):
+            return stack
+    return stacks[0] if stacks else None
+
+
+def from_report(report: Report) -> CrashRecord:
+    stack = crash_stack(report)
+    frames = normalize_stack(stack.frames) if stack else []
+    return CrashRecord(
+        id=record_id(report, frames),
+        path=report.source.path,
+        start_line=report.source.start_line,
+        mode=report.mode,
+        arch=report.arch,
+        bugcheck=report.bugcheck.code if report.bugcheck else None,
+        exception=report.exception.code if report.exception else None,
+        frames=frames,
+        failure_bucket_id=report.failure_bucket_id,
+        modules=_modules(report, frames),
+        pool_tags=_pool_tags(report),
+        types=_types(report),
+    )
+
+
+def record_id(report: Report, frames: list[NormFrame]) -> str:
+    """``<file name>:<first line>-<6 hex digits>``: readable, and the same in every run."""
+    name = PurePath(report.source.path).name if report.source.path else "stdin"
+    what = "|".join([report.bugcheck.code if report.bugcheck else "", *(f.key for f in frames)])
+    digest = hashlib.sha1(f"{name}:{report.source.start_line}:{what}".encode(), usedforsecurity=False)
+    return f"{name}:{report.source.start_line}-{digest.hexdigest()[:6]}"
+
+
+def _modules(report: Report, frames: list[NormFrame]) -> set[str]:
+    out = {f.module for f in frames if f.module}
+    for block in report.blocks:
+        if block.kind == "lm" and block.record is not None:
+            out.update(m for mod in block.record.modules if (m := module_name(mod.name)))
+    return out
+
+
+def _pool_tags(report: Report) -> set[str]:
+    """Tags of the `!pool` entries the session points at (the highlighted ones)."""
+    out: set[str] = set()
+    for block in report.blocks:
+        if block.kind == "pool" and block.record is not None:
+            out.update(e.tag.strip() for e in block.record.entries if e.highlighted and e.tag.strip())
+    return out
+
+
+def _types(report: Report) -> set[str]:
+    out: set[str] = set()
+    for block in report.blocks:
+        if block.kind == "dt" and block.record is not None:
+            name = block.record.target_type or block.record.type_name
+            if name:
+                out.add(name.split("!", 1)[-1])
+    return out

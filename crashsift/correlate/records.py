@@ -8,12 +8,17 @@ that shows the bug check or exception path, else the first stack shown.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from crashsift.correlate.normalize import NormFrame, module_name, normalize_stack
-from crashsift.model import Report, Stack
+from crashsift.model import Frame, Report, Stack
 
+_CULPRIT = re.compile(
+    r"\(\s*(?P<sym>[\w.$@?]+![^\s)]+)\s*\)"  # Probably caused by : x.sys ( x!f+0x12 )
+    r"|^(?P<label>[\w.$@]+(?:![^\s]+?(?:\+(?:0x)?[0-9a-fA-F]+)?|\+(?:0x)?[0-9a-fA-F]+)):?$"  # x!f+12, x+12
+)
 _CRASH_PATH = (
     "KeBugCheck",
     "KiPageFault",
@@ -35,6 +40,7 @@ class CrashRecord:
     bugcheck: str | None
     exception: str | None
     frames: list[NormFrame]
+    frames_from: str = "stack"  # stack | culprit (the analysis's faulting symbol) | none
     failure_bucket_id: str | None = None
     modules: set[str] = field(default_factory=set)
     pool_tags: set[str] = field(default_factory=set)
@@ -59,6 +65,9 @@ def crash_stack(report: Report) -> Stack | None:
 def from_report(report: Report) -> CrashRecord:
     stack = crash_stack(report)
     frames = normalize_stack(stack.frames) if stack else []
+    frames_from = "stack" if frames else "none"
+    if not frames and (culprit := culprit_frame(report)):
+        frames, frames_from = normalize_stack([culprit]), "culprit"
     return CrashRecord(
         id=record_id(report, frames),
         path=report.source.path,
@@ -68,11 +77,27 @@ def from_report(report: Report) -> CrashRecord:
         bugcheck=report.bugcheck.code if report.bugcheck else None,
         exception=report.exception.code if report.exception else None,
         frames=frames,
+        frames_from=frames_from,
         failure_bucket_id=report.failure_bucket_id,
         modules=_modules(report, frames),
         pool_tags=_pool_tags(report),
         types=_types(report),
     )
+
+
+def culprit_frame(report: Report) -> Frame | None:
+    """Without a stack, the one frame the analysis names: the FAULTING_IP symbol line, or the
+    symbol of ``Probably caused by : ntkrnlmp.exe ( nt!KiDoubleFaultAbort+b2 )``."""
+    for block in report.blocks:
+        if block.kind != "analyze" or block.record is None:
+            continue
+        faulting_ip = (block.record.fields.get("FAULTING_IP") or "").split("\n", 1)[0].strip()
+        for text in (faulting_ip, block.record.probably_caused_by or ""):
+            m = _CULPRIT.search(text.strip())
+            if m:
+                module, _, rest = (m["sym"] or m["label"]).split("+", 1)[0].partition("!")
+                return Frame(module=module, function=rest or None)
+    return None
 
 
 def record_id(report: Report, frames: list[NormFrame]) -> str:

@@ -108,6 +108,10 @@ RULES: tuple[Callable[[CrashRecord, Signature], None], ...] = (
 def signature(record: CrashRecord) -> Signature:
     """Run the rules over one crash record."""
     sig = Signature(stack=list(record.keys))
+    if record.frames_from == "culprit":
+        sig.trail.append(
+            f"culprit: no stack shown; the analysis's faulting symbol {record.keys[0]} stands in"
+        )
     for rule in RULES:
         rule(record, sig)
     return sig

@@ -1,16 +1,19 @@
-"""The `crashsift` command: a thin layer over `crashsift.pipeline`."""
+"""The `crashsift` command: a thin layer over `crashsift.pipeline` and `crashsift.correlate`."""
 
 from __future__ import annotations
 
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crashsift import __version__, render
 from crashsift.model import Report
+
+if TYPE_CHECKING:
+    from crashsift.correlate.engine import Correlation
 from crashsift.pipeline import InputTooLarge, StrictError, parse_file, parse_text
 
 app = typer.Typer(
@@ -80,6 +83,100 @@ def parse(
     typer.echo(render.to_json(reports) if fmt is Format.json else render.to_text(reports))
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def correlate(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH", help="Files with pasted debugger text; all crashes in them are compared."
+        ),
+    ],
+    fmt: FormatOption = Format.json,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            metavar="DIR",
+            help="Also write reports.csv, frames.csv and buckets.csv into DIR (created if missing).",
+        ),
+    ] = None,
+    graphml: Annotated[
+        Path | None,
+        typer.Option(
+            "--graphml", metavar="FILE", help="Also write the cross-crash graph as GraphML to FILE."
+        ),
+    ] = None,
+) -> None:
+    """Correlate crashes: buckets with their reasons, recurring code paths, shared attributes.
+
+    Prints JSON (reports, buckets, recurring_paths, same_area, shared, contrasts) or a text summary.
+
+    A file that cannot be read is reported on one line and the others are still correlated (the
+    exit status is then 1). A --csv or --graphml place that cannot be written as asked stops the
+    command before anything is read (exit status 2).
+    """
+    from crashsift.correlate import engine
+    from crashsift.correlate import render as correlate_render
+
+    try:
+        _check_outputs(csv, graphml)
+    except (OSError, correlate_render.GraphError) as err:
+        typer.echo(f"crashsift: {_output_reason(err)}", err=True)
+        raise typer.Exit(2) from err
+    reports, failed = _read_all(paths)
+    result = engine.correlate(reports)
+    typer.echo(correlate_render.to_json(result) if fmt is Format.json else correlate_render.to_text(result))
+    try:
+        _write_outputs(result, csv, graphml)
+    except (OSError, correlate_render.GraphError) as err:
+        typer.echo(f"crashsift: {_output_reason(err)}", err=True)
+        raise typer.Exit(1) from err
+    if failed:
+        raise typer.Exit(1)
+
+
+def _check_outputs(csv: Path | None, graphml: Path | None) -> None:
+    """Refuse before any work: a CSV folder or GraphML file that cannot be written, no graph."""
+    from crashsift.correlate import render as correlate_render
+    from crashsift.correlate import tables
+
+    if csv is not None:
+        tables.check_folder_target(csv)
+    if graphml is not None:
+        tables.check_file_target(graphml)
+        correlate_render.graph_builder()
+
+
+def _write_outputs(result: Correlation, csv: Path | None, graphml: Path | None) -> None:
+    from crashsift.correlate import render as correlate_render
+    from crashsift.correlate import tables
+
+    if csv is not None:
+        tables.write_csv(result, csv)
+    if graphml is not None:
+        correlate_render.write_graphml(result, graphml)
+
+
+def _output_reason(err: Exception) -> str:
+    """One line for a place that cannot be written: the OS's reason with the path, or ours."""
+    if isinstance(err, OSError) and err.filename and err.strerror:
+        return _reason(str(err.filename), err)
+    return str(err)
+
+
+def _read_all(paths: list[str]) -> tuple[list[Report], bool]:
+    """Every report of every file, in the order given; whether some file could not be read."""
+    reports: list[Report] = []
+    failed = False
+    for name in paths:
+        try:
+            reports.extend(parse_file(Path(name)))
+        except (OSError, InputTooLarge) as err:
+            typer.echo(f"crashsift: {_reason(name, err)}", err=True)
+            failed = True
+    return reports, failed
 
 
 def _reason(name: str, err: Exception) -> str:

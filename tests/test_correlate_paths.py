@@ -20,8 +20,8 @@ from crashsift.correlate.records import CrashRecord, from_report
 from crashsift.correlate.signature import signature
 from crashsift.pipeline import parse_file
 
-SESSION = "fltmgr-0x3b-session.txt:1-59aa53"
-SECOND = "fltmgr-second-crash-k.txt:1-a6295c"
+SESSION = "seed/fltmgr-0x3b-session.txt:1-039b12"
+SECOND = "seed/fltmgr-second-crash-k.txt:1-43a2e5"
 
 
 def frame(key: str) -> NormFrame:
@@ -159,14 +159,14 @@ def test_driver_load_paths_of_the_corpus() -> None:
     assert found == [
         (
             ["nt!PnpCallDriverEntry", "nt!IopLoadDriver", "nt!IopLoadUnloadDriver"],
-            ["066.txt:1-bd638c", "067.txt:1-16d1de", "069.txt:1-fb3147"],
+            ["code/066.txt:1-42d113", "code/067.txt:1-963cc2", "code/069.txt:1-67c285"],
             3,
             4.558,
         ),
-        (["nt!RtlpHpFreeHeap", "nt!ExFreePoolWithTag"], ["067.txt:1-16d1de", "069.txt:1-fb3147"], 2, 3.72),
+        (["nt!RtlpHpFreeHeap", "nt!ExFreePoolWithTag"], ["code/067.txt:1-963cc2", "code/069.txt:1-67c285"], 2, 3.72),
         (
             ["nt!IopLoadDriver", "nt!IopLoadUnloadDriver"],
-            ["066.txt:1-bd638c", "067.txt:1-16d1de", "069.txt:1-fb3147", "084.txt:2-f98e8b"],
+            ["code/066.txt:1-42d113", "code/067.txt:1-963cc2", "code/069.txt:1-67c285", "code/084.txt:2-fa4a0b"],
             4,
             3.219,
         ),
@@ -179,7 +179,7 @@ def test_case_study_article_repeats_the_second_crash() -> None:
     dropped by the signature rules)."""
     result = corpus("seed/case-study-article.txt", "seed/fltmgr-second-crash-k.txt")
     top = paths.recurring(result)[0]
-    assert top.reports == ["case-study-article.txt:103-4b45b4", SECOND]
+    assert top.reports == ["seed/case-study-article.txt:103-e6318b", SECOND]
     assert len(top.frames) == 16
     assert top.frames[:3] == ["nt!RtlDeleteNoSplay", "fltmgr!TreeUnlinkNoBalance", "fltmgr!TreeUnlinkMulti"]
     assert top.frames[-1] == "nt!NtSetInformationFile"

@@ -144,3 +144,14 @@ def test_module_aliases_point_at_a_name_not_used_as_an_alias():
     aliases = {a for _, a in rows}
     assert all(len(r) == 2 for r in rows)
     assert not {c for c, _ in rows} & aliases
+
+
+def test_x86_decorated_names_match_the_lists():
+    from crashsift.correlate.normalize import patterns, undecorated
+
+    assert undecorated("nt!_KiTrap0E") == "nt!KiTrap0E"
+    assert undecorated("nt!_KeBugCheckEx@20") == "nt!KeBugCheckEx"
+    assert undecorated("openzfs!_guard_xfg_dispatch_icall_nop") == "openzfs!guard_xfg_dispatch_icall_nop"
+    assert undecorated("nt!__security_check_cookie") == "nt!__security_check_cookie"  # not a C decoration
+    assert "nt!_KiTrap0E" in patterns("sentinel_frames.txt")
+    assert "nt!_KeBugCheckEx@20" in patterns("skip_frames.txt")

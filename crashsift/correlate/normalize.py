@@ -117,7 +117,20 @@ class Patterns:
 
     def __contains__(self, key: object) -> bool:
         k = str(key).lower()
-        return k in self.exact or k.startswith(self.prefixes)
+        if k in self.exact or k.startswith(self.prefixes):
+            return True
+        plain = undecorated(k)
+        return plain != k and (plain in self.exact or plain.startswith(self.prefixes))
+
+
+_DECORATED = re.compile(r"^(?P<module>[^!]+)!_(?P<function>[A-Za-z]\w*?)(?:@\d+)?$")
+
+
+def undecorated(key: str) -> str:
+    """An x86 C name without its decoration (``nt!_KiTrap0E`` -> ``nt!KiTrap0E``,
+    ``nt!_KeBugCheckEx@20`` -> ``nt!KeBugCheckEx``), so one list entry serves both."""
+    m = _DECORATED.match(key)
+    return f"{m['module']}!{m['function']}" if m else key
 
 
 @cache

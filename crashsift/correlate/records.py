@@ -101,8 +101,12 @@ def culprit_frame(report: Report) -> Frame | None:
 
 
 def record_id(report: Report, frames: list[NormFrame]) -> str:
-    """``<file name>:<first line>-<6 hex digits>``: readable, and the same in every run."""
-    name = PurePath(report.source.path).name if report.source.path else "stdin"
+    """``<folder>/<file name>:<first line>-<6 hex digits>``: readable, the same in every run, and
+    distinct for files of one name in two folders (``issues/010.txt``, ``pages/010.txt``)."""
+    path = PurePath(report.source.path) if report.source.path else None
+    name = (
+        f"{path.parent.name}/{path.name}" if path and path.parent.name else (path.name if path else "stdin")
+    )
     what = "|".join([report.bugcheck.code if report.bugcheck else "", *(f.key for f in frames)])
     digest = hashlib.sha1(f"{name}:{report.source.start_line}:{what}".encode(), usedforsecurity=False)
     return f"{name}:{report.source.start_line}-{digest.hexdigest()[:6]}"

@@ -23,7 +23,10 @@ from crashsift.pipeline import parse_file, parse_text
         ("NT", "nt"),
         ("FLTMGR.SYS", "fltmgr"),
         ("ntdll_77290000", "ntdll"),  # WinDbg's name for ntdll loaded at 77290000
-        ("js_dbg_32_dm_windows_62f79d676e0e", "js_dbg_32_dm_windows_62f79d676e0e"),  # a build id, not a base
+        ("js_dbg_32_dm_windows_62f79d676e0e", "js_dbg_dm_windows_62f79d676e0e"),  # a build id, not a base
+        ("js_dbg_64_dm_windows_62f79d676e0e", "js_dbg_dm_windows_62f79d676e0e"),  # the same shell, 64-bit
+        ("winfsp_x64", "winfsp"),
+        ("ws2_32", "ws2_32"),
         ("", None),
     ],
 )

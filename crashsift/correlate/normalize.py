@@ -1,7 +1,9 @@
 """Frames as correlation compares them: `module!function`, without offsets, arguments or noise.
 
 - module names lowercased, extensions dropped, aliases joined (`ntkrnlmp`, `ntoskrnl` -> `nt`;
-  `data/module_aliases.tsv`), WinDbg's rebased names (`ntdll_77290000`) folded;
+  `data/module_aliases.tsv`), WinDbg's rebased names (`ntdll_77290000`) folded, and the
+  architecture in a build's name dropped (`winfsp_x64` -> `winfsp`, `js_dbg_32_dm_…` and
+  `js_dbg_64_dm_…` -> `js_dbg_dm_…`: one product built twice is one module; `ws2_32` stays);
 - cold code (`nt! ?? ::FNODOBFM::`string'+0x40edb`) kept as its module's ``<cold>`` block;
 - C++ names simplified: template arguments and parameter lists dropped (`js::TenuringTracer::
   traverse<JSObject>` -> `js::TenuringTracer::traverse`);
@@ -22,6 +24,8 @@ from crashsift.model import Frame
 UNKNOWN = "?"
 COLD = "<cold>"
 _REBASED = re.compile(r"^(?P<name>.+?)_[0-9a-f]{4,12}0000$")  # loaded at another base: 64 KB aligned
+_ARCH_SUFFIX = re.compile(r"_(?:x64|x86|amd64|i386|arm64)$")
+_BITNESS = re.compile(r"_(?:32|64)_")
 _EXTENSION = re.compile(r"\.(sys|dll|exe|drv|ocx|cpl)$", re.IGNORECASE)
 
 
@@ -61,6 +65,7 @@ def module_name(raw: str | None) -> str | None:
     name = _EXTENSION.sub("", raw.strip()).lower()
     if m := _REBASED.match(name):
         name = m["name"]
+    name = _BITNESS.sub("_", _ARCH_SUFFIX.sub("", name))  # one product built for two architectures
     return _aliases().get(name, name)
 
 

@@ -137,6 +137,69 @@ def correlate(
         raise typer.Exit(1)
 
 
+class ReportFormat(StrEnum):
+    html = "html"
+    md = "md"
+    bbcode = "bbcode"
+
+
+@app.command()
+def report(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH", help="Files with pasted debugger text; every crash in them is reported."
+        ),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the report to FILE instead of standard output."
+        ),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format", "-f", help="html: the self-contained pattern report; md / bbcode: a forum summary."
+        ),
+    ] = ReportFormat.html,
+    title: Annotated[str, typer.Option("--title", help="The page's title.")] = "crashsift report",
+) -> None:
+    """Parse, find evidence, correlate, and write the pattern report (or a forum summary).
+
+    The HTML page is one file with nothing from the network: open it from disk. A file that
+    cannot be read is reported on one line and the others are still reported (exit status 1).
+    """
+    from crashsift import htmlreport
+    from crashsift.correlate import engine, tables
+
+    if output is not None:
+        try:
+            tables.check_file_target(output)
+        except OSError as err:
+            typer.echo(f"crashsift: {_output_reason(err)}", err=True)
+            raise typer.Exit(2) from err
+    reports, failed = _read_all(paths)
+    result = engine.correlate(reports)
+    if fmt is ReportFormat.html:
+        text = htmlreport.render_html(reports, result, title)
+    else:
+        text = htmlreport.render_forum(reports, result, fmt.value)
+    if output is None:
+        typer.echo(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as err:
+            typer.echo(f"crashsift: {_output_reason(err)}", err=True)
+            raise typer.Exit(1) from err
+        typer.echo(
+            f"crashsift: wrote {output} ({len(reports)} reports, {len(result.buckets)} buckets)", err=True
+        )
+    if failed:
+        raise typer.Exit(1)
+
+
 def _check_outputs(csv: Path | None, graphml: Path | None) -> None:
     """Refuse before any work: a CSV folder or GraphML file that cannot be written, no graph."""
     from crashsift.correlate import render as correlate_render

@@ -101,3 +101,17 @@ def test_forum_summary_of_the_seed_pair(seed_pair):
     assert "Test the memory" in md  # the byte-lane damage of the seed session
     bb = render_forum(*seed_pair, "bbcode")
     assert bb.count("[list") == bb.count("[/list]")
+
+
+def test_seed_pair_picture_joins_both_crash_areas_at_the_shared_function(seed_pair):
+    from crashsift.htmlreport.view import build
+
+    picture = build(*seed_pair, "t").picture
+    nodes = {n.key: n for n in picture.nodes}
+    # session: TreeUnlinkMulti <- FltpPerformPreCallbacks <- FltpPassThrough <- FltpDispatch <- IopDeleteFile
+    # second: RtlDeleteNoSplay <- TreeUnlinkNoBalance <- TreeUnlinkMulti <- DeleteNameCacheNodes <- Purge…
+    assert [k for k, n in nodes.items() if n.shared] == ["fltmgr!TreeUnlinkMulti"]
+    assert nodes["fltmgr!FltpPerformPreCallbacks"].x == nodes["fltmgr!DeleteNameCacheNodes"].x
+    assert nodes["fltmgr!FltpPerformPreCallbacks"].x < nodes["fltmgr!TreeUnlinkMulti"].x
+    assert nodes["fltmgr!TreeUnlinkMulti"].x < nodes["nt!RtlDeleteNoSplay"].x
+    assert len(picture.edges) == 8  # 4 steps in each crash area

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from crashsift.correlate.engine import Correlation
 from crashsift.correlate.normalize import normalize, patterns
 from crashsift.correlate.records import CrashRecord, crash_stack
-from crashsift.htmlreport.picture import Picture, draw_paths
+from crashsift.htmlreport.picture import Picture, chains_of, draw
 from crashsift.model import Finding, Report
 
 MAX_FRAMES = 40  # frames shown per report stack
@@ -87,7 +87,7 @@ def build(reports: list[Report], correlation: Correlation, title: str) -> View:
         _overview(reports, correlation),
         correlation,
         views,
-        draw_paths(correlation.recurring_paths),
+        draw(chains_of(correlation.recurring_paths, _areas(correlation))),
         anchors,
     )
 
@@ -131,6 +131,24 @@ def _report_view(
         diagnostics=[(d.line, d.message) for d in rep.diagnostics],
         search=search[:4000],
     )
+
+
+AREA_FRAMES = 5  # frames of a crash area drawn for a same-area link
+MAX_AREAS = 3
+
+
+def _areas(correlation: Correlation) -> list[tuple[list[list[str]], list[str]]]:
+    """For the strongest function-level same-area links: each member's crash area, and the
+    functions the link shares."""
+    out = []
+    for link in [a for a in correlation.same_area if a.level == "function"][:MAX_AREAS]:
+        stacks = [
+            [k for k in correlation.signatures[r].stack if k != "?"][:AREA_FRAMES]
+            for r in link.reports
+            if r in correlation.signatures
+        ]
+        out.append((stacks, link.shared))
+    return out
 
 
 def _title(rep: Report) -> str:

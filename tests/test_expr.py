@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from conftest import CORPUS, SHARED_CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lark.exceptions import LarkError
 
 from crashsift.model import Line
+from crashsift.parsers import expr
 from crashsift.parsers.expr import ExprRecord, parse
 from crashsift.parsers.grammar import load
 
@@ -127,3 +130,39 @@ _PIECES = st.sampled_from(
 def test_never_raises(texts: list[str]) -> None:
     parsed = parse([Line(i + 1, t) for i, t in enumerate(texts)])
     assert isinstance(parsed.record, ExprRecord)
+
+
+def _grammar_reading(text: str) -> tuple[str, str, str | None] | None:
+    try:
+        return expr._READER.read(load("expr").parse(text))
+    except LarkError:
+        return None
+
+
+def test_format_rows_read_as_the_grammar_reads_them_on_the_corpus() -> None:
+    folders = [CORPUS, SHARED_CORPUS] if SHARED_CORPUS.is_dir() else [CORPUS]
+    texts = {
+        t.strip()
+        for f in folders
+        for p in f.rglob("*.txt")
+        for t in p.read_text(errors="replace").splitlines()
+    }
+    read = [text for text in texts if text and expr._format_item(text) is not None]
+    assert len(read) > 20
+    for text in read:
+        assert expr._format_item(text) == _grammar_reading(text), text
+
+
+_ROW_PIECES = st.sampled_from([
+    "Hex", "Decimal", "Decimal (unsigned)", "Chars", "Time", "Evaluate expression", "Syntax error", ":", " ",
+    "  ", "00000000`57724231", "tSmM....", "-->", "x", "(", "^", "= 12", "Unable to", "\t",
+])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ROW_PIECES, min_size=1, max_size=5))
+def test_format_rows_read_as_the_grammar_reads_them(pieces: list[str]) -> None:
+    text = "".join(pieces).strip()
+    read = expr._format_item(text) if text else None
+    if read is not None:
+        assert read == _grammar_reading(text), text

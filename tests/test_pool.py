@@ -341,3 +341,19 @@ def test_generated_entry_like_lines_read_as_lark_reads_them(line: str) -> None:
     text = line.strip()
     if text:
         assert pool._read([text]) == pool._read_grammar([text])
+
+
+_ROW_PIECES = st.sampled_from(
+    ["Pool page", "Pool\xa0page", "fffffa8008e13318", "0x", "`", "region is", "region  is", "Nonpaged pool",
+     "Pooltag", "FMsl", "Fm", ":", " : ", "STREAM_LIST_CTRL structure, Binary : fltmgr.sys", "Owning",
+     " component", "Unknown", "e1001008", "ffffffff 0057005c", "Unable to read", "is not a valid", " ", "  ",
+     "\t", "x", "["]
+)  # fmt: skip
+
+
+@given(st.lists(_ROW_PIECES, min_size=1, max_size=7).map("".join))
+def test_generated_page_tag_and_one_token_lines_read_as_lark_reads_them(line: str) -> None:
+    # `_row_item` reads these lines without the grammar
+    text = line.strip()
+    if text:
+        assert pool._read([text]) == pool._read_grammar([text]), text

@@ -10,11 +10,13 @@ Other lines (NT4-era docs append notes in brackets after the command) become dia
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Line, Parsed
-from crashsift.parsers.grammar import LineReader, parse_each_line
+from crashsift.parsers.grammar import LineReader, parse_each_line, terminal_regexes
 
 
 @dataclass(slots=True)
@@ -31,8 +33,36 @@ class _ToValues(LineReader):
         return "args", [hex_str(str(tok)) or "" for tok in items]
 
 
+_READER = _ToValues()
+
+
+@cache
+def _lines() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The two lines as the grammar's lexer cuts them, built from its own terminals: `Bugcheck`,
+    `code` and a HEXVAL; `Arguments` and HEXVALs (the only terminals the parser accepts there),
+    each an atomic group, as the lexer commits to each token, with the ignored blanks between.
+    And HEXVAL alone, to take the arguments apart."""
+    rx = terminal_regexes("bugcheck")
+    hexval = f"(?>{rx['HEXVAL']})"
+    return (
+        re.compile(rf"(?>{rx['BUGCHECK']})[ \t]*(?>{rx['CODE']})[ \t]*(?P<code>{hexval})[ \t]*"),
+        re.compile(rf"(?>{rx['ARGUMENTS']})(?P<args>(?:[ \t]*{hexval})*)[ \t]*"),
+        re.compile(hexval),
+    )
+
+
+def _line_values(text: str) -> tuple[str, list[str]] | None:
+    """What `_READER` reads in a line the grammar reads (`_lines`), or None for the grammar."""
+    code_line, args_line, hexval = _lines()
+    if m := code_line.fullmatch(text):
+        return _READER.code_line([m["code"]])
+    if m := args_line.fullmatch(text):
+        return _READER.args_line([value.group() for value in hexval.finditer(m["args"])])
+    return None
+
+
 def parse(lines: list[Line]) -> Parsed[BugcheckRecord]:
-    read = parse_each_line("bugcheck", _ToValues(), lines, ".bugcheck output")
+    read = parse_each_line("bugcheck", _READER, lines, ".bugcheck output", _line_values)
     record = BugcheckRecord()
     for what, values in read.record:
         if what == "code":

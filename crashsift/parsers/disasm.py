@@ -37,10 +37,11 @@ bare ``2e``; all hex), whitespace-collapsed lines included, and ARM64 in the Mic
 disassembler's syntax (``ldr x8,[x19,#0x10]``, ``stp fp,lr,[sp,#-0x10]!``,
 ``ldrsw x8,[x9,w8 uxtw #2]``). The address and code bytes are split off here; the rest of the
 line is read by the ``disasm.lark`` grammar, one token per operand, and a memory operand's
-brackets are taken apart here. Plain lines (lowercase registers, numbers, simple memory and
-``sym (address)`` operands: most of a listing) are cut into the same tokens by one regex
-instead of lark, which costs per token; tests check that both readings agree. Other lines of a
-block (a command echo, a debugger message, a line cut before its mnemonic) become diagnostics.
+brackets are taken apart here. Plain lines (maybe prefixes, then lowercase registers, numbers,
+simple memory and ``sym (address)`` operands: most of a listing) are cut into the same tokens
+by one regex, address and bytes included, instead of the grammar, which costs per token; tests
+check that both readings agree. Other lines of a block (a command echo, a debugger message, a
+line cut before its mnemonic) become diagnostics.
 
 `parse_instruction(text)` reads one such line (with or without address and bytes), for the
 analyze and register parsers.
@@ -210,20 +211,9 @@ def parse(lines: list[Line]) -> Parsed[DisasmRecord]:
         text = line.text.strip()
         if not text:
             continue
-        plain = _PLAIN_LINE.fullmatch(text)
-        if plain is not None:  # what the general reading below gives such a line
-            ins = _plain_instruction(plain)
-            _place(ins, plain)
-            ins.line = line.no
-            if label:
-                _apply_label(ins, label)
-                label = None
-            record.instructions.append(ins)
-            continue
-        head = _HEAD.match(text)
-        body = head.group("body") if head else None
-        if body and not _NOT_MNEMONIC.match(body):
-            ins, problem = _instruction(head, body)
+        read = _line_instruction(text)
+        if read is not None:
+            ins, problem = read
             if ins:
                 ins.line = line.no
                 if label:
@@ -236,7 +226,7 @@ def parse(lines: list[Line]) -> Parsed[DisasmRecord]:
             if label:
                 diagnostics.append(Diagnostic(label_line, "label without an instruction after it"))
             label, label_line = _LABEL.match(text), line.no
-        elif head and body is None:
+        elif (head := _HEAD.match(text)) and head.group("body") is None:
             diagnostics.append(Diagnostic(line.no, f"instruction cut off after its code bytes: {text[:60]}"))
         else:
             diagnostics.append(Diagnostic(line.no, f"not a disassembly line: {text[:60]}"))
@@ -249,19 +239,29 @@ def parse_instruction(text: str) -> Instruction | None:
     """One disassembly line (`fffff880`0106f141 488b4620 mov rax,qword ptr [rsi+20h] ds:…`),
     or its instruction alone (`mov rax,qword ptr [rsi+20h]`); None when it is neither."""
     text = text.strip()
+    read = _line_instruction(text)
+    if read is not None:
+        return read[0]
+    if not text or _HEAD.match(text):
+        return None
+    body = _read_body(text)
+    return body[0] if body else None
+
+
+def _line_instruction(text: str) -> tuple[Instruction | None, str | None] | None:
+    """What `_instruction` reads of a stripped line that has an address, code bytes and a body
+    that is not a frame line's or a memory dump's; None for any other line. A plain line is
+    read in one match (`_PLAIN_LINE`), as the steps below read it."""
     plain = _PLAIN_LINE.fullmatch(text)
     if plain is not None:
         ins = _plain_instruction(plain)
         _place(ins, plain)
-        return ins
+        return ins, None
     head = _HEAD.match(text)
     body = head.group("body") if head else None
-    if body and not _NOT_MNEMONIC.match(body):
-        return _instruction(head, body)[0]
-    if head or not text:
+    if head is None or not body or _NOT_MNEMONIC.match(body):
         return None
-    read = _read_body(text)
-    return read[0] if read else None
+    return _instruction(head, body)
 
 
 def _is_label(text: str) -> bool:

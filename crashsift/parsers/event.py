@@ -32,7 +32,7 @@ from typing import Any
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
 from crashsift.parsers import registers
-from crashsift.parsers.grammar import load
+from crashsift.parsers.grammar import terminal_regexes
 from crashsift.parsers.registers import RegistersRecord
 
 
@@ -129,7 +129,7 @@ def _read_head(lines: list[Line]) -> tuple[list[list[Any]], list[Line]]:
 def _line_kinds() -> re.Pattern[str]:
     """The terminals of grammars/event.lark that are not MESSAGE, as one regex with a group per
     kind of line, in order: the first terminal that matches a whole line is the match."""
-    terminals = {t.name: t.pattern.to_regexp() for t in load("event").terminals}
+    terminals = terminal_regexes("event")
     kinds = (("EXCEPTION", "exception"), ("FATAL", "fatal"), ("ARGS", "fatal_args"))
     return re.compile("|".join(f"(?P<{kind}>{terminals[name]})" for name, kind in kinds))
 

@@ -19,14 +19,17 @@ A second result in one block, and lines that are none of the above, become diagn
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from lark import Token
 from lark.exceptions import LarkError
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import LineReader, fast
+from crashsift.parsers.grammar import LineReader, fast, terminal_regexes
 
 # No `.formats` row prints `-->`: it is an arrow a person typed after the value.
 _NOTE_ARROW = " -->"
@@ -52,7 +55,8 @@ class _LineReader(LineReader):
     def formats_head(self, items: list[Token]) -> tuple[str, str, None]:
         return "head", "", None
 
-    def format(self, items: list[Token]) -> tuple[str, str, str]:
+    def format(self, items: Sequence[str]) -> tuple[str, str, str]:
+        """Tokens or their texts (`_format_item`)."""
         value = str(items[1]).rstrip() if len(items) > 1 else ""
         return "format", str(items[0]), value
 
@@ -72,15 +76,41 @@ def parse(lines: list[Line]) -> Parsed[ExprRecord]:
         text = line.text.strip()
         if not text:
             continue
-        try:
-            what, first, second = _READER.read(parser.parse(text))
-        except LarkError:
-            diagnostics.append(Diagnostic(line.no, f"not expression output: {text[:60]}"))
-            continue
+        read = _format_item(text)
+        if read is None:
+            try:
+                read = _READER.read(parser.parse(text))
+            except LarkError:
+                diagnostics.append(Diagnostic(line.no, f"not expression output: {text[:60]}"))
+                continue
+        what, first, second = read
         problem = _store(record, line.no, what, first, second)
         if problem:
             diagnostics.append(Diagnostic(line.no, problem))
     return Parsed(record, diagnostics)
+
+
+@cache
+def _format_row() -> re.Pattern[str]:
+    """A `.formats` row as the grammar's lexer cuts it, built from the grammar's own terminals:
+    FORMAT_NAME (where neither ERROR_TEXT nor EVALUATE, which the lexer tries first, matches),
+    `:`, maybe FORMAT_VALUE (the rest of the line), the blanks between them ignored (no terminal
+    starts with one); each an atomic group, as the lexer commits to each token it takes. Those
+    are the only terminals the parser's states accept there, so a line it matches whole the
+    grammar reads as this row."""
+    rx = terminal_regexes("expr")
+    return re.compile(
+        rf"(?!{rx['ERROR_TEXT']}|{rx['EVALUATE']})(?P<name>(?>{rx['FORMAT_NAME']}))[ \t]*:"
+        rf"(?:[ \t]*(?P<value>(?>{rx['FORMAT_VALUE']})))?[ \t]*"
+    )
+
+
+def _format_item(text: str) -> tuple[str, str, str | None] | None:
+    """The reading of a `.formats` row (`_format_row`), or None for the grammar to read it."""
+    m = _format_row().fullmatch(text)
+    if m is None:
+        return None
+    return _READER.format([token for token in m.group("name", "value") if token is not None])
 
 
 def _store(record: ExprRecord, no: int, what: str, first: str, second: str | None) -> str | None:

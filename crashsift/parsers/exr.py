@@ -9,13 +9,16 @@ Record (`ExrRecord`): ``record_address`` (``Exception Record @ …``), ``address
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from lark import Token
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Line, Parsed
-from crashsift.parsers.grammar import LineReader, parse_each_line
+from crashsift.parsers.grammar import LineReader, parse_each_line, terminal_regexes
 
 
 @dataclass(slots=True)
@@ -35,7 +38,8 @@ class _ToItem(LineReader):
     def record_at(self, items: list[Token]) -> tuple[str, str | None, None]:
         return "@", hex_str(str(items[1])), None
 
-    def field(self, items: list[Token]) -> tuple[str, str | None, str | None]:
+    def field(self, items: Sequence[str]) -> tuple[str, str | None, str | None]:
+        """Tokens or their texts (`_field_item`)."""
         note = str(items[2])[1:-1].strip() if len(items) > 2 else None
         return " ".join(str(items[0]).split()), hex_str(str(items[1])), note
 
@@ -43,8 +47,33 @@ class _ToItem(LineReader):
         return "access", None, str(items[0])
 
 
+_READER = _ToItem()
+
+
+@cache
+def _field_row() -> re.Pattern[str]:
+    """A `field` line as the grammar's lexer cuts it, built from the grammar's own terminals:
+    NAME (where neither RECORD_AT nor ACCESS, which the lexer tries first, matches), `:`,
+    HEXVAL, maybe NOTE, the blanks between them ignored (no terminal starts with one); each an
+    atomic group, as the lexer commits to each token it takes. Those are the only terminals the
+    parser's states accept there, so a line it matches whole the grammar reads as this row."""
+    rx = terminal_regexes("exr")
+    return re.compile(
+        rf"(?!{rx['RECORD_AT']}|{rx['ACCESS']})(?P<name>(?>{rx['NAME']}))[ \t]*:[ \t]*"
+        rf"(?P<hex>(?>{rx['HEXVAL']}))(?:[ \t]*(?P<note>(?>{rx['NOTE']})))?[ \t]*"
+    )
+
+
+def _field_item(text: str) -> tuple[str, str | None, str | None] | None:
+    """The item of a `field` line (`_field_row`), or None for the grammar to read the line."""
+    m = _field_row().fullmatch(text)
+    if m is None:
+        return None
+    return _READER.field([token for token in m.group("name", "hex", "note") if token is not None])
+
+
 def parse(lines: list[Line]) -> Parsed[ExrRecord]:
-    read = parse_each_line("exr", _ToItem(), lines, "an exception record line")
+    read = parse_each_line("exr", _READER, lines, "an exception record line", _field_item)
     record = ExrRecord()
     for name, value, note in read.record:
         _store(record, name, value, note)

@@ -70,6 +70,13 @@ def load(name: str, start: str = "start", strict: bool = False) -> Lark:
     )
 
 
+@cache
+def terminal_regexes(name: str) -> dict[str, str]:
+    """Every terminal of grammar `name` by name, as the regex lark compiles for it: what the
+    families' short cuts build their own regexes from, so they match what the lexer matches."""
+    return {t.name: t.pattern.to_regexp() for t in load(name).terminals}
+
+
 # A parser state's lexer as `FastParser` runs it: the match of lark's scanner, the ignored
 # terminals, the terminals that may hold a newline, lark's token callbacks (they retype a
 # keyword that a regex terminal also matches).
@@ -130,6 +137,11 @@ class FastParser:
                 else:
                     rule = (len(arg.expansion), parser.callbacks[arg], arg.origin.name)
                     self._reduces[state][symbol] = rule
+
+    def first(self, text: str) -> re.Match[str] | None:
+        """The first token lark's lexer takes at the start of `text` (its terminal is the
+        match's `lastgroup`; no lexer callback retypes it), or None when none matches."""
+        return self._lexers[self._start][0](text, 0)
 
     def parse(self, text: str) -> Tree:
         """The tree lark builds for `text`; raises what lark raises when the grammar refuses it."""
@@ -227,16 +239,28 @@ class LineReader:
         return getattr(self, row.data)(row.children)
 
 
-def parse_each_line(name: str, reader: LineReader, lines: list[Line], what: str) -> Parsed[list[Any]]:
+def parse_each_line(
+    name: str,
+    reader: LineReader,
+    lines: list[Line],
+    what: str,
+    short_cut: Callable[[str], Any] | None = None,
+) -> Parsed[list[Any]]:
     """Parse every non-blank line alone with grammar `name` and read it with `reader`: the
     values read, in order, and a diagnostic (`not {what}: …`) for each line the grammar
-    refuses. For the small command families whose output is a list of independent lines."""
+    refuses. For the small command families whose output is a list of independent lines.
+    `short_cut(text)` reads the common lines as the grammar and `reader` would, without the
+    grammar (None for a line it leaves to them)."""
     parser = fast(name)
     values: list[Any] = []
     diagnostics: list[Diagnostic] = []
     for line in lines:
         text = line.text.strip()
         if not text:
+            continue
+        value = short_cut(text) if short_cut is not None else None
+        if value is not None:
+            values.append(value)
             continue
         try:
             values.append(reader.read(parser.parse(text)))

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from lark import Token, Tree
@@ -42,7 +43,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
-from crashsift.parsers.grammar import fast
+from crashsift.parsers.grammar import fast, terminal_regexes
 
 
 @dataclass(slots=True)
@@ -206,15 +207,58 @@ def parse(lines: list[Line]) -> Parsed[PoolRecord]:
 
 def _read(texts: list[str]) -> list[tuple[Any, ...] | None]:
     """The item of each stripped line (None where the grammar refuses it): entry lines by
-    `_ENTRY`, the others by `_read_grammar` in one call."""
-    entries = [_ENTRY.fullmatch(text) for text in texts]
-    others = iter(_read_grammar([text for text, m in zip(texts, entries, strict=True) if m is None]))
-    return [
-        next(others)
-        if m is None
-        else _entry(m["mark"] is not None, *m.group("address", "size", "previous", "state", "tail"))
-        for m in entries
-    ]
+    `_ENTRY`, the page, tag and one-token lines by `_row_item`, the others by `_read_grammar` in
+    one call."""
+    items: list[tuple[Any, ...] | None] = []
+    rest: list[int] = []
+    for text in texts:
+        m = _ENTRY.fullmatch(text)
+        item = _row_item(text) if m is None else _entry(m["mark"] is not None, *m.group(*_ENTRY_TOKENS))
+        if item is None:
+            rest.append(len(items))
+        items.append(item)
+    for i, item in zip(rest, _read_grammar([texts[i] for i in rest]), strict=True):
+        items[i] = item
+    return items
+
+
+_ENTRY_TOKENS = ("address", "size", "previous", "state", "tail")
+
+
+@cache
+def _rows() -> dict[str, re.Pattern[str]]:
+    """What follows the first token of a `page` and of a `tag_info` line as the grammar's lexer
+    cuts it, built from its own terminals: HEXVAL then REGION; INFO_TAG, `:`, then INFO (the
+    only terminals the parser accepts there), each an atomic group, as the lexer commits to each
+    token, with the ignored blanks between them."""
+    rx = terminal_regexes("pool")
+    page, tag = (rx["HEXVAL"], rx["REGION"]), (rx["INFO_TAG"], rx["INFO"])
+    return {
+        "PAGE_AT": re.compile(rf"[ \t]*(?P<a>(?>{page[0]}))[ \t]*(?P<b>(?>{page[1]}))[ \t]*"),
+        "POOLTAG": re.compile(rf"[ \t]*(?P<a>(?>{tag[0]}))[ \t]*:[ \t]*(?P<b>(?>{tag[1]}))[ \t]*"),
+    }
+
+
+def _row_item(text: str) -> tuple[Any, ...] | None:
+    """The item of a line the grammar reads as one token (an error, a contents row, the owning
+    component) or as a page or tag row, read with the grammar's own terminals as its lexer
+    reads it, or None for the grammar to read the line (an entry's forms, a refused line)."""
+    first = fast("pool").first(text)
+    kind = first.lastgroup if first is not None else None
+    if first is None or kind is None:
+        return None
+    if kind in _ONE_TOKEN:
+        return getattr(_TRANSFORMER, _ONE_TOKEN[kind])([text]) if first.end() == len(text) else None
+    rest = _rows().get(kind)
+    m = rest.fullmatch(text, first.end()) if rest is not None else None
+    if m is None:
+        return None
+    return getattr(_TRANSFORMER, _ROW_RULES[kind])([first.group(), *m.group("a", "b")])
+
+
+# The rules of the lines that are one token, and of the rows `_rows` reads, by first terminal.
+_ONE_TOKEN = {"ERROR": "error", "ROW": "data_row", "OWNING": "component"}
+_ROW_RULES = {"PAGE_AT": "page", "POOLTAG": "tag_info"}
 
 
 def _read_grammar(texts: list[str]) -> list[tuple[Any, ...] | None]:

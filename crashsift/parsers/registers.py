@@ -51,7 +51,7 @@ from lark.exceptions import LarkError
 from crashsift.hexutil import hex_str
 from crashsift.model import Diagnostic, Line, Parsed
 from crashsift.parsers.disasm import Instruction, parse_instruction
-from crashsift.parsers.grammar import fast, load
+from crashsift.parsers.grammar import fast, terminal_regexes
 
 __all__ = ["DUMP_KINDS", "Item", "RegistersRecord", "build", "classify", "parse", "read_items"]
 
@@ -114,7 +114,7 @@ _LINE_TERMINALS = (
 def _line_start() -> re.Pattern[str]:
     """The line-starting terminals of grammars/registers.lark as one regex, a group per kind of
     line, in the lexer's order: the first terminal that matches at the start is the match."""
-    terminals = {t.name: t.pattern.to_regexp() for t in load("registers").terminals}
+    terminals = terminal_regexes("registers")
     return re.compile("|".join(f"(?P<{kind}>{terminals[name]})" for name, kind in _LINE_TERMINALS))
 
 
@@ -126,7 +126,7 @@ def _flags_tail() -> re.Pattern[str]:
     for lines without `:`, where LABEL cannot match; the REGS token is the lexer's, the longest
     REGS match (neither flag terminal holds `=`, so a whole-line `REGS blanks flags` match has
     that same REGS)."""
-    terminals = {t.name: t.pattern.to_regexp() for t in load("registers").terminals}
+    terminals = terminal_regexes("registers")
     flags, psr = terminals["FLAGS"], terminals["PSRFLAGS"]
     return re.compile(f"[ \\t]+((?:{flags})|(?:{psr}))")
 
@@ -318,10 +318,15 @@ def _take_regs(rec: RegistersRecord, item: Item, last: bool, diags: list[Diagnos
     """The pieces of one register line; `last` when it ends the block (and may be cut)."""
     no = item.line.no
     final = len(item.values) - 1 if last else -1
+    registers, segments = rec.registers, rec.segments
     for k, (what, name, value) in enumerate(item.values):
         if what == "set":
+            where = segments if name in _SEGMENTS else registers
+            digits = value.replace("`", "")
             if name == "iopl":
                 rec.iopl = hex_str(value)
+            elif k != final and digits and "?" not in digits and name not in where:
+                where[name] = "0x" + (digits.lstrip("0").lower() or "0")  # `_set_register`'s usual case
             else:
                 _set_register(rec, name, value, k == final, no, diags)
         elif what == "label":

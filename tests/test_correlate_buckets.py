@@ -236,3 +236,42 @@ def test_the_case_study_and_the_seed_pastes_of_one_crash_share_a_bucket(bundled)
         study = next(r.id for r in bundled if r.id.startswith(f"seed/case-study-article.txt:{case}-"))
         pasted = next(r.id for r in bundled if r.id.startswith(f"seed/{seed}-"))
         assert bucket_of(result, study) is bucket_of(result, pasted)
+
+
+ANALYSIS = """\
+1: kd> !analyze -v
+DRIVER_POWER_STATE_FAILURE (9f)
+Arguments:
+Arg1: 0000000000000003, A device object has been blocking an Irp for too long a time
+Arg2: {arg2}, Physical Device Object of the stack
+Arg3: fffff80058091850, nt!TRIAGE_9F_POWER on Win7 and higher
+Arg4: ffffcd0990b93010, The blocked IRP
+"""
+
+
+def test_code_only_reports_join_only_when_they_show_the_same_arguments():
+    from crashsift.correlate.engine import correlate
+    from crashsift.pipeline import parse_text
+
+    same = parse_text(ANALYSIS.format(arg2="ffffcd0990d7ade0"), "a/one.txt")
+    same += parse_text(ANALYSIS.format(arg2="ffffcd0990d7ade0"), "b/two.txt")
+    other = parse_text(ANALYSIS.format(arg2="ffffaa06b8bab840"), "c/three.txt")
+    result = correlate(same + other)
+    sizes = sorted(len(b.members) for b in result.buckets)
+    assert sizes == [1, 2]
+    joined = next(b for b in result.buckets if len(b.members) == 2)
+    args = "0x3, 0xffffcd0990d7ade0, 0xfffff80058091850, 0xffffcd0990b93010"
+    assert joined.why[-1].endswith(f"same crash: bug check arguments {args} shown by all")
+
+
+def test_a_pseudo_stack_at_address_zero_is_no_stack():
+    from crashsift.correlate.records import from_report
+    from crashsift.pipeline import parse_text
+
+    text = (
+        "STACK_TEXT:  \n00000000`00000000 00000000`00000000 heap_corruption!Mem.exe+0x0\n"
+        "\nSYMBOL_NAME:  heap_corruption!Mem.exe\n"
+    )
+    (report,) = parse_text(text)
+    assert report.stacks and report.stacks[0].frames  # the parser reads the line…
+    assert from_report(report).frames_from == "none"  # …but it is no place in the code

@@ -6,8 +6,9 @@
    signature: a signature whose top frame is only reporting plumbing the skip list lacks must
    not lump unrelated crashes. Stacks are taken most common first, then longest.
    Fallback signatures lump nothing: a "(no stack)" report, and a report whose signature is only
-   its code ("bug check 0x9f (no frame)"), is a group of its own. A `CrashRecord` holds nothing
-   concrete besides the code to join those by, and the same code is not the same bug.
+   its code ("bug check 0x9f (no frame)"), is a group of its own — the same code is not the
+   same bug — unless another shows the same code with the same four arguments: that is one
+   crash shown twice (the same dump pasted in two places), and they form one group.
 2. Merging. Each group is compared by its distinct stacks (`Signature.stack`, the frames left
    after the sentinel and skip rules; the `COMPARED_STACKS` most common). Two groups merge when
    two of their stacks reach `THRESHOLD` in `crashsift.correlate.similarity` (full depth: frames
@@ -50,6 +51,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from crashsift.correlate.engine import Bucket, Correlation
+from crashsift.correlate.records import CrashRecord
 from crashsift.correlate.similarity import (
     DEFAULT,
     FrameStats,
@@ -126,16 +128,29 @@ def signature_groups(
 ) -> list[SignatureGroup]:
     """Step 1 of the module docstring; groups sorted largest first, then by key."""
     variants: dict[str, dict[tuple[str, ...], list[str]]] = {}
+    same_crash: dict[tuple[str, ...], list[str]] = {}
     groups = []
     for record in result.records:
         sig = result.signatures[record.id]
         if sig.stack:
             variants.setdefault(sig.text, {}).setdefault(stacks[record.id], []).append(record.id)
         else:
-            groups.append(SignatureGroup(f"{sig.text}\t{record.id}", sig.text, [record.id], [], sig.trail))
+            same_crash.setdefault(_fallback_key(record, sig.text), []).append(record.id)
+    for key, members in same_crash.items():
+        trail = result.signatures[members[0]].trail
+        if len(members) > 1:
+            trail = [*trail, f"same crash: bug check arguments {', '.join(key[2:])} shown by all"]
+        groups.append(SignatureGroup("\t".join(key), key[0], members, [], trail))
     for text, by_stack in variants.items():
         groups += _split(result, text, by_stack, stats, agreement, params)
     return sorted(groups, key=lambda g: (-len(g.members), g.key))
+
+
+def _fallback_key(record: CrashRecord, text: str) -> tuple[str, ...]:
+    """A fallback report's group key: its own id, or its code and all four arguments."""
+    if record.bugcheck and len(record.args) == 4:
+        return (text, "args", *record.args)
+    return (text, record.id)
 
 
 def _split(

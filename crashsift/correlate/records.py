@@ -2,7 +2,8 @@
 crashes are compared by (bug check, exception, modules, pool tags, types).
 
 The crash stack of a report is the analysis's STACK_TEXT when there is one, else the first stack
-that shows the bug check or exception path, else the first stack shown.
+that shows the bug check or exception path, else the first stack shown; a pseudo stack (one
+frame at address zero that only names the analysis's bucket) is no stack.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class CrashRecord:
     bugcheck: str | None
     exception: str | None
     frames: list[NormFrame]
+    args: tuple[str, ...] = ()  # the bug check's arguments as shown
     frames_from: str = "stack"  # stack | culprit (the analysis's faulting symbol) | none
     failure_bucket_id: str | None = None
     modules: set[str] = field(default_factory=set)
@@ -51,8 +53,19 @@ class CrashRecord:
         return [f.key for f in self.frames]
 
 
+def _real(stack: Stack) -> bool:
+    """Not a pseudo stack: the analysis prints one frame at address zero for a heap corruption
+    (``00000000`00000000 00000000`00000000 heap_corruption!Mem.exe+0x0``), naming its bucket,
+    not a place in the code."""
+    return any(not (_zero(f.child_sp) and _zero(f.ret_addr)) for f in stack.frames)
+
+
+def _zero(text: str | None) -> bool:
+    return text is not None and text.strip("0x`") == ""
+
+
 def crash_stack(report: Report) -> Stack | None:
-    stacks = [s for s in report.stacks if s.frames]
+    stacks = [s for s in report.stacks if s.frames and _real(s)]
     for stack in stacks:
         if stack.origin == "analyze":
             return stack
@@ -77,6 +90,7 @@ def from_report(report: Report) -> CrashRecord:
         bugcheck=report.bugcheck.code if report.bugcheck else None,
         exception=report.exception.code if report.exception else None,
         frames=frames,
+        args=tuple(report.bugcheck.args) if report.bugcheck else (),
         frames_from=frames_from,
         failure_bucket_id=report.failure_bucket_id,
         modules=_modules(report, frames),

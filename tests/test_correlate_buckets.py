@@ -260,8 +260,8 @@ def test_code_only_reports_join_only_when_they_show_the_same_arguments():
     sizes = sorted(len(b.members) for b in result.buckets)
     assert sizes == [1, 2]
     joined = next(b for b in result.buckets if len(b.members) == 2)
-    args = "0x3, 0xffffcd0990d7ade0, 0xfffff80058091850, 0xffffcd0990b93010"
-    assert joined.why[-1].endswith(f"same crash: bug check arguments {args} shown by all")
+    args = "0x3,0xffffcd0990d7ade0,0xfffff80058091850,0xffffcd0990b93010"
+    assert joined.why[-1].endswith(f"same crash: args:0x9f:{args} shown by more than one paste")
 
 
 def test_a_pseudo_stack_at_address_zero_is_no_stack():
@@ -275,3 +275,20 @@ def test_a_pseudo_stack_at_address_zero_is_no_stack():
     (report,) = parse_text(text)
     assert report.stacks and report.stacks[0].frames  # the parser reads the line…
     assert from_report(report).frames_from == "none"  # …but it is no place in the code
+
+
+def test_pastes_of_one_dump_join_but_not_every_memory_dmp():
+    from crashsift.correlate.engine import correlate
+    from crashsift.pipeline import parse_text
+
+    def opened(name: str, args: str) -> str:
+        return f"Loading Dump File [C:\\\\Windows\\\\{name}]\nBugCheck 7E, {{{args}}}\n"
+
+    # the same dated minidump, pasted twice with different arguments shown: joined by the file
+    minidumps = parse_text(opened("Minidump\\\\102822-20890-01.dmp", "1, 2, 3, 4"), "a/x.txt")
+    minidumps += parse_text(opened("Minidump\\\\102822-20890-01.dmp", "1, 2, 3"), "b/y.txt")
+    # two crashes that both open MEMORY.DMP: not joined by that
+    full = parse_text(opened("MEMORY.DMP", "5, 6, 7, 8"), "c/z.txt")
+    full += parse_text(opened("MEMORY.DMP", "9, 6, 7, 8"), "d/w.txt")
+    result = correlate(minidumps + full)
+    assert sorted(len(b.members) for b in result.buckets) == [1, 1, 2]

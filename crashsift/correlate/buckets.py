@@ -7,8 +7,9 @@
    not lump unrelated crashes. Stacks are taken most common first, then longest.
    Fallback signatures lump nothing: a "(no stack)" report, and a report whose signature is only
    its code ("bug check 0x9f (no frame)"), is a group of its own — the same code is not the
-   same bug — unless another shows the same code with the same four arguments: that is one
-   crash shown twice (the same dump pasted in two places), and they form one group.
+   same bug — unless it shares a fingerprint of one crash with another (the same dump file, the
+   same bug check arguments, a structure dumped at the same address: `records.fingerprints`):
+   that is one crash shown twice, and they form one group (transitively).
 2. Merging. Each group is compared by its distinct stacks (`Signature.stack`, the frames left
    after the sentinel and skip rules; the `COMPARED_STACKS` most common). Two groups merge when
    two of their stacks reach `THRESHOLD` in `crashsift.correlate.similarity` (full depth: frames
@@ -128,29 +129,50 @@ def signature_groups(
 ) -> list[SignatureGroup]:
     """Step 1 of the module docstring; groups sorted largest first, then by key."""
     variants: dict[str, dict[tuple[str, ...], list[str]]] = {}
-    same_crash: dict[tuple[str, ...], list[str]] = {}
+    fallbacks: list[CrashRecord] = []
     groups = []
     for record in result.records:
         sig = result.signatures[record.id]
         if sig.stack:
             variants.setdefault(sig.text, {}).setdefault(stacks[record.id], []).append(record.id)
         else:
-            same_crash.setdefault(_fallback_key(record, sig.text), []).append(record.id)
-    for key, members in same_crash.items():
-        trail = result.signatures[members[0]].trail
-        if len(members) > 1:
-            trail = [*trail, f"same crash: bug check arguments {', '.join(key[2:])} shown by all"]
-        groups.append(SignatureGroup("\t".join(key), key[0], members, [], trail))
+            fallbacks.append(record)
+    groups += _same_crash(result, fallbacks)
     for text, by_stack in variants.items():
         groups += _split(result, text, by_stack, stats, agreement, params)
     return sorted(groups, key=lambda g: (-len(g.members), g.key))
 
 
-def _fallback_key(record: CrashRecord, text: str) -> tuple[str, ...]:
-    """A fallback report's group key: its own id, or its code and all four arguments."""
-    if record.bugcheck and len(record.args) == 4:
-        return (text, "args", *record.args)
-    return (text, record.id)
+def _same_crash(result: Correlation, records: list[CrashRecord]) -> list[SignatureGroup]:
+    """Fallback reports as groups: one each, except those sharing a fingerprint of one crash."""
+    parent = list(range(len(records)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[str, int] = {}
+    for i, record in enumerate(records):
+        for mark in sorted(record.fingerprints):
+            j = first.setdefault(mark, i)
+            parent[find(i)] = find(j)
+    members: dict[int, list[int]] = {}
+    for i in range(len(records)):
+        members.setdefault(find(i), []).append(i)
+    groups = []
+    for indices in members.values():
+        chosen = sorted((records[i] for i in indices), key=lambda r: r.id)
+        sig = result.signatures[chosen[0].id]
+        trail = list(sig.trail)
+        key = f"{sig.text}\t{chosen[0].id}"
+        if len(chosen) > 1:
+            shared = sorted(set.intersection(*(set(r.fingerprints) for r in chosen[:2])))
+            trail.append(f"same crash: {'; '.join(shared[:3])} shown by more than one paste")
+            key = f"{sig.text}\t{chosen[0].id}"
+        groups.append(SignatureGroup(key, sig.text, [r.id for r in chosen], [], trail))
+    return groups
 
 
 def _split(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from crashsift.correlate.normalize import NormFrame, module_name, normalize_stack
+from crashsift.hexutil import hex_value
 from crashsift.model import Frame, Report, Stack
 
 _CULPRIT = re.compile(
@@ -42,6 +43,7 @@ class CrashRecord:
     exception: str | None
     frames: list[NormFrame]
     args: tuple[str, ...] = ()  # the bug check's arguments as shown
+    fingerprints: set[str] = field(default_factory=set)  # what only one crash shows: see `fingerprints`
     frames_from: str = "stack"  # stack | culprit (the analysis's faulting symbol) | none
     failure_bucket_id: str | None = None
     modules: set[str] = field(default_factory=set)
@@ -91,6 +93,7 @@ def from_report(report: Report) -> CrashRecord:
         exception=report.exception.code if report.exception else None,
         frames=frames,
         args=tuple(report.bugcheck.args) if report.bugcheck else (),
+        fingerprints=fingerprints(report),
         frames_from=frames_from,
         failure_bucket_id=report.failure_bucket_id,
         modules=_modules(report, frames),
@@ -112,6 +115,29 @@ def culprit_frame(report: Report) -> Frame | None:
                 module, _, rest = (m["sym"] or m["label"]).split("+", 1)[0].partition("!")
                 return Frame(module=module, function=rest or None)
     return None
+
+
+def fingerprints(report: Report) -> set[str]:
+    """Marks of one particular crash, which two pastes share only when they show the same dump:
+    the dump file opened when its name is dated (``dump:102822-20890-01.dmp``; not MEMORY.DMP),
+    the bug check with all four arguments (``args:0x9f:0x3,…``), a structure dumped at an
+    address (``dt:_MMPFN@0xfffffa8000144810``)."""
+    out: set[str] = set()
+    if report.bugcheck and len(report.bugcheck.args) == 4:
+        out.add(f"args:{report.bugcheck.code}:{','.join(report.bugcheck.args)}")
+    for block in report.blocks:
+        record = block.record
+        if record is None:
+            continue
+        if block.kind == "header" and getattr(record, "dump_file", None):
+            name = PurePath(record.dump_file.replace("\\", "/")).name.lower()
+            if sum(ch.isdigit() for ch in name) >= 6:  # a dated minidump, not every MEMORY.DMP
+                out.add(f"dump:{name}")
+        elif block.kind == "dt" and (name := record.target_type or record.type_name):
+            address = hex_value(record.address or record.address_expression)
+            if address is not None and address >= 1 << 16:
+                out.add(f"dt:{name.split('!', 1)[-1]}@{address:#x}")
+    return out
 
 
 def record_id(report: Report, frames: list[NormFrame]) -> str:

@@ -163,10 +163,20 @@ def test_driver_load_paths_of_the_corpus() -> None:
             3,
             4.558,
         ),
-        (["nt!RtlpHpFreeHeap", "nt!ExFreePoolWithTag"], ["code/067.txt:1-963cc2", "code/069.txt:1-67c285"], 2, 3.72),
+        (
+            ["nt!RtlpHpFreeHeap", "nt!ExFreePoolWithTag"],
+            ["code/067.txt:1-963cc2", "code/069.txt:1-67c285"],
+            2,
+            3.72,
+        ),
         (
             ["nt!IopLoadDriver", "nt!IopLoadUnloadDriver"],
-            ["code/066.txt:1-42d113", "code/067.txt:1-963cc2", "code/069.txt:1-67c285", "code/084.txt:2-fa4a0b"],
+            [
+                "code/066.txt:1-42d113",
+                "code/067.txt:1-963cc2",
+                "code/069.txt:1-67c285",
+                "code/084.txt:2-fa4a0b",
+            ],
             4,
             3.219,
         ),

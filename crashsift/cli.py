@@ -14,6 +14,7 @@ from crashsift.model import Report
 
 if TYPE_CHECKING:
     from crashsift.correlate.engine import Correlation
+    from crashsift.store import Store
 from crashsift.pipeline import InputTooLarge, StrictError, parse_file, parse_text
 
 app = typer.Typer(
@@ -146,11 +147,11 @@ class ReportFormat(StrEnum):
 @app.command()
 def report(
     paths: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             metavar="PATH", help="Files with pasted debugger text; every crash in them is reported."
         ),
-    ],
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -164,22 +165,34 @@ def report(
         ),
     ] = ReportFormat.html,
     title: Annotated[str, typer.Option("--title", help="The page's title.")] = "crashsift report",
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", metavar="STORE", help="Report every crash kept in this store (PATHs optional)."),
+    ] = None,
 ) -> None:
     """Parse, find evidence, correlate, and write the pattern report (or a forum summary).
 
     The HTML page is one file with nothing from the network: open it from disk. A file that
     cannot be read is reported on one line and the others are still reported (exit status 1).
+    With --db the store's crashes come first, in order of arrival: its kept pastes are parsed
+    again (`crashsift.pipeline.parse_text(text, source)`), so the report is what this crashsift
+    reads in them.
     """
     from crashsift import htmlreport
     from crashsift.correlate import engine, tables
 
+    if not paths and db is None:
+        typer.echo("crashsift: report: give files to read (PATH…) or a store (--db STORE)", err=True)
+        raise typer.Exit(2)
     if output is not None:
         try:
             tables.check_file_target(output)
         except OSError as err:
             typer.echo(f"crashsift: {_output_reason(err)}", err=True)
             raise typer.Exit(2) from err
-    reports, failed = _read_all(paths)
+    reports = _stored_reports(db) if db is not None else []
+    read, failed = _read_all(paths or [])
+    reports += read
     result = engine.correlate(reports)
     if fmt is ReportFormat.html:
         text = htmlreport.render_html(reports, result, title)
@@ -198,6 +211,114 @@ def report(
         )
     if failed:
         raise typer.Exit(1)
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", metavar="PATH", help="The store (default: crashsift.db in the user's data directory)."
+    ),
+]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[str],
+        typer.Argument(metavar="PATH", help="Files to keep, each one paste; '-' reads standard input."),
+    ],
+    db: DbOption = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Where the pastes came from (default: each file's name).")
+    ] = None,
+) -> None:
+    """Keep pastes in the store: each is parsed and its crashes filed with their bucket.
+
+    The same text again is one paste seen again, never stored twice. A file that cannot be read
+    or is too large is one line and the others still go in (exit status 1). On a terminal a batch
+    shows a progress bar (on standard error); the summary line goes to standard output.
+    """
+    from crashsift.store import cli_support
+
+    bar = len(paths) > 1 and sys.stderr.isatty()
+    problems: list[str] = []
+
+    def warn(name: str, err: Exception) -> None:
+        line = f"crashsift: {_reason(name, err)}"
+        if bar:  # under a bar they wait until it is done
+            problems.append(line)
+        else:
+            typer.echo(line, err=True)
+
+    store = _open_store(db, create=True)
+    with store, typer.progressbar(paths, label="ingesting", file=sys.stderr, hidden=not bar) as names:
+        summary = cli_support.ingest_paths(store, names, source, warn)
+    for line in problems:
+        typer.echo(line, err=True)
+    typer.echo(f"{store.path}: {summary.line()}")
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def buckets(db: DbOption = None, fmt: FormatOption = Format.text) -> None:
+    """The store's buckets, largest first, each with its size and when it was first and last seen."""
+    from crashsift.store import cli_support
+
+    with _open_store(db) as store:
+        found = store.buckets()
+    typer.echo(cli_support.buckets_json(found) if fmt is Format.json else cli_support.buckets_text(found))
+
+
+@app.command()
+def show(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="A report id (p12-1) or a bucket id (B-…).")],
+    db: DbOption = None,
+    fmt: FormatOption = Format.text,
+) -> None:
+    """One stored report (its summary, findings, similar crashes with the reasons, its
+    bucket) or one bucket (its members and reports per week)."""
+    from crashsift.store import cli_support
+
+    with _open_store(db) as store:
+        found = cli_support.find(store, ident)
+    if found is None:
+        typer.echo(f"crashsift: {ident}: no such report or bucket in {store.path}", err=True)
+        raise typer.Exit(1)
+    typer.echo(cli_support.show_json(found) if fmt is Format.json else cli_support.show_text(found))
+
+
+@app.command()
+def reparse(
+    db: DbOption = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Rebuild every report, not only those an older parser made.")
+    ] = False,
+) -> None:
+    """Rebuild stored reports from their kept pastes with this crashsift's parser."""
+    from crashsift.store.version import parser_version
+
+    with _open_store(db) as store:
+        count = store.reparse(everything)
+    typer.echo(f"{store.path}: reparsed {count} pastes (parser {parser_version()})")
+
+
+def _open_store(db: Path | None, create: bool = False) -> Store:
+    """The store --db names (default: the user's), or one line and exit status 2."""
+    from crashsift.store import cli_support
+
+    try:
+        return cli_support.open_store(db, create)
+    except cli_support.StoreUnusable as err:
+        typer.echo(f"crashsift: {err}", err=True)
+        raise typer.Exit(2) from err
+
+
+def _stored_reports(db: Path) -> list[Report]:
+    from crashsift.store import cli_support
+
+    with _open_store(db) as store:
+        return cli_support.stored_reports(store)
 
 
 def _check_outputs(csv: Path | None, graphml: Path | None) -> None:
@@ -252,3 +373,8 @@ def _reason(name: str, err: Exception) -> str:
     if isinstance(err, OSError):
         return f"{name}: {err.strerror or err}"
     return str(err)
+
+
+from crashsift.serve.cli import serve  # noqa: E402  (the paste page's command lives with the app)
+
+app.command()(serve)

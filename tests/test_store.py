@@ -97,3 +97,36 @@ def test_a_failed_paste_leaves_nothing_behind(store, monkeypatch):
     with pytest.raises(RuntimeError):
         store.ingest(SESSION, "s")
     assert store.counts() == {"pastes": 0, "arrivals": 0, "reports": 0, "buckets": 0}
+
+
+def test_a_paste_without_a_crash_is_parsed_again_by_a_newer_parser(store):
+    paste = store.ingest("\n\n", "an empty note")
+    assert paste.report_ids == []
+    store.db.execute("UPDATE pastes SET parser_version = 'old'")
+    assert store.reparse() == 1
+    assert store.reparse() == 0
+
+
+def test_one_store_shared_by_threads_stays_consistent(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [SESSION.replace("CarboniteServi", f"Process{i % 6}") for i in range(30)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda t: store.ingest(t, "thread"), texts))
+    assert sum(r.new for r in results) == 6
+    assert store.counts() == {"pastes": 6, "arrivals": 30, "reports": 6, "buckets": 1}
+
+
+def test_a_store_at_schema_version_1_gains_the_paste_parser_version(tmp_path):
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for statement in schema._statements(schema.MIGRATIONS[0]):
+        db.execute(statement)
+    db.execute("INSERT INTO pastes (sha256, text, source, first_received) VALUES ('x', 't', 's', 'now')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("SELECT parser_version FROM pastes").fetchone()[0] is None
+        assert store.reparse() == 1  # no version known: parsed again

@@ -19,6 +19,8 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,18 +89,20 @@ def _now() -> str:
 
 
 class Store:
-    """One store file. Safe for concurrent use from several threads or processes: every write
-    is one IMMEDIATE transaction and readers use WAL snapshots."""
+    """One store file. Safe for concurrent use from several processes (every write is one
+    IMMEDIATE transaction; readers use WAL snapshots) and from several threads (one lock
+    serialises this object's use of its connection; a `Store` per thread runs them in parallel)."""
 
     def __init__(self, path: str | Path | None = None, max_bytes: int = MAX_BYTES) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
+        self._lock = threading.RLock()
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 60000")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        _wal(self.db)
         schema.migrate(self.db)
 
     def close(self) -> None:
@@ -119,7 +123,7 @@ class Store:
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         when = received or _now()
         reports = parse_text(text, source)  # outside the write lock: parsing is the slow part
-        with schema.transaction(self.db):
+        with self._lock, schema.transaction(self.db):
             row = self.db.execute("SELECT id, times_seen FROM pastes WHERE sha256 = ?", (digest,)).fetchone()
             if row is not None:
                 self.db.execute("UPDATE pastes SET times_seen = times_seen + 1 WHERE id = ?", (row["id"],))
@@ -135,8 +139,9 @@ class Store:
                 ]
                 return IngestResult(row["id"], False, row["times_seen"] + 1, ids)
             paste_id = self.db.execute(
-                "INSERT INTO pastes (sha256, text, source, first_received) VALUES (?, ?, ?, ?)",
-                (digest, text, source, when),
+                "INSERT INTO pastes (sha256, text, source, first_received, parser_version)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (digest, text, source, when, parser_version()),
             ).lastrowid
             self.db.execute(
                 "INSERT INTO arrivals (paste_id, source, received) VALUES (?, ?, ?)", (paste_id, source, when)
@@ -175,44 +180,58 @@ class Store:
         """Rebuild the reports an older parser made (or all) from the kept pastes; returns how
         many pastes were parsed again. Buckets are assigned again in arrival order."""
         current = parser_version()
-        stale = [
-            r["paste_id"]
-            for r in self.db.execute(
-                "SELECT DISTINCT paste_id FROM reports WHERE ? OR parser_version != ? ORDER BY paste_id",
-                (everything, current),
-            )
-        ]
+        with self._lock:
+            stale = self._stale(everything, current)
         for paste_id in stale:
-            text, source, when = self.db.execute(
-                "SELECT text, source, first_received FROM pastes WHERE id = ?", (paste_id,)
-            ).fetchone()
+            with self._lock:
+                text, source, when = self.db.execute(
+                    "SELECT text, source, first_received FROM pastes WHERE id = ?", (paste_id,)
+                ).fetchone()
             reports = parse_text(text, source)
-            with schema.transaction(self.db):
+            with self._lock, schema.transaction(self.db):
                 self.db.execute("DELETE FROM reports WHERE paste_id = ?", (paste_id,))
                 for i, rep in enumerate(reports):
                     self._file(paste_id, i, rep, when)
+                self.db.execute("UPDATE pastes SET parser_version = ? WHERE id = ?", (current, paste_id))
         return len(stale)
+
+    def _stale(self, everything: bool, current: str) -> list[int]:
+        rows = self.db.execute(
+            "SELECT id FROM pastes WHERE ? OR parser_version IS NULL OR parser_version != ?"
+            " OR id IN (SELECT paste_id FROM reports WHERE parser_version != ?) ORDER BY id",
+            (everything, current, current),
+        )
+        return [r["id"] for r in rows]
 
     # --- reading --------------------------------------------------------------------------
 
     def report(self, rid: str) -> StoredReport | None:
-        row = self.db.execute("SELECT * FROM reports WHERE id = ?", (rid,)).fetchone()
+        with self._lock:
+            row = self.db.execute("SELECT * FROM reports WHERE id = ?", (rid,)).fetchone()
         return _stored(row) if row else None
 
     def reports(self, limit: int | None = None) -> list[StoredReport]:
         sql = "SELECT * FROM reports ORDER BY received, paste_id, position"
-        rows = self.db.execute(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ())
+        with self._lock:
+            rows = self.db.execute(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
         return [_stored(r) for r in rows]
 
     def paste_text(self, paste_id: int) -> str | None:
-        row = self.db.execute("SELECT text FROM pastes WHERE id = ?", (paste_id,)).fetchone()
+        with self._lock:
+            row = self.db.execute("SELECT text FROM pastes WHERE id = ?", (paste_id,)).fetchone()
         return row[0] if row else None
 
     def similar(self, rid: str, limit: int = 10) -> list[Similar]:
-        """Earlier crashes most like report `rid`, best first, each with its reasons."""
-        return find_similar(self.db, rid, limit)
+        """The other stored crashes most like report `rid` (not those of its own paste), best
+        first, each with its reasons."""
+        with self._lock:
+            return find_similar(self.db, rid, limit)
 
     def bucket(self, bucket_id: str) -> BucketInfo | None:
+        with self._lock:
+            return self._bucket(bucket_id)
+
+    def _bucket(self, bucket_id: str) -> BucketInfo | None:
         rows = self.db.execute(
             "SELECT id, signature, received FROM reports WHERE bucket = ? ORDER BY received, id", (bucket_id,)
         ).fetchall()
@@ -230,13 +249,18 @@ class Store:
 
     def buckets(self) -> list[BucketInfo]:
         """Every bucket, largest first (members and trends left out; see `bucket`)."""
-        rows = self.db.execute(
-            "SELECT bucket, COUNT(*) AS n, MIN(received) AS first, MAX(received) AS last,"
-            " MAX(signature) AS sig FROM reports GROUP BY bucket ORDER BY n DESC, bucket"
-        )
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT bucket, COUNT(*) AS n, MIN(received) AS first, MAX(received) AS last,"
+                " MAX(signature) AS sig FROM reports GROUP BY bucket ORDER BY n DESC, bucket"
+            ).fetchall()
         return [BucketInfo(r["bucket"], r["sig"], r["n"], r["first"], r["last"]) for r in rows]
 
     def counts(self) -> dict[str, int]:
+        with self._lock:
+            return self._counts()
+
+    def _counts(self) -> dict[str, int]:
         one = self.db.execute
         return {
             "pastes": one("SELECT COUNT(*) FROM pastes").fetchone()[0],
@@ -244,6 +268,18 @@ class Store:
             "reports": one("SELECT COUNT(*) FROM reports").fetchone()[0],
             "buckets": one("SELECT COUNT(DISTINCT bucket) FROM reports").fetchone()[0],
         }
+
+
+def _wal(db: sqlite3.Connection, attempts: int = 50) -> None:
+    """Switch to WAL; processes creating one new store at once can find it locked for a moment."""
+    for attempt in range(attempts):
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
 
 
 def _stored(row: sqlite3.Row) -> StoredReport:

@@ -58,18 +58,30 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX fingerprints_mark ON fingerprints(mark);
     """,
+    # 2: the parser version per paste, so a paste in which an older parser found no crash is
+    # parsed again too.
+    """
+    ALTER TABLE pastes ADD COLUMN parser_version TEXT;
+    UPDATE pastes SET parser_version =
+        (SELECT MIN(r.parser_version) FROM reports r WHERE r.paste_id = pastes.id);
+    """,
 )
 
 VERSION = len(MIGRATIONS)
 
 
 def migrate(db: sqlite3.Connection) -> int:
-    """Bring the store to `VERSION`; returns the version it had. Refuses a newer store."""
-    found = db.execute("PRAGMA user_version").fetchone()[0]
+    """Bring the store to `VERSION`; returns the version it had. Refuses a newer store.
+
+    Each step reads the version again under the write lock: another connection opening the same
+    new store at the same moment may have applied the step already."""
+    found = _version(db)
     if found > VERSION:
         raise sqlite3.DatabaseError(f"store schema version {found} is newer than this crashsift ({VERSION})")
     for version in range(found, VERSION):
         with transaction(db):
+            if _version(db) > version:
+                continue
             for statement in _statements(MIGRATIONS[version]):
                 db.execute(statement)
             db.execute(f"PRAGMA user_version = {version + 1}")
@@ -88,6 +100,10 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+def _version(db: sqlite3.Connection) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
 
 
 def _statements(script: str) -> list[str]:

@@ -70,8 +70,18 @@ def _area(stack: list[str]) -> list[str]:
     return [k for k in known[:AREA] if "!" in k and not k.endswith("!" + COLD) and k not in prefix]
 
 
-def _candidates(db: sqlite3.Connection, rid: str, stack: list[str], stats: FrameStats) -> list[str]:
-    keys = sorted({k for k in stack[: DEFAULT.depth] if _informative(stats, k)})
+def _common(db: sqlite3.Connection, key: str, cap: int) -> bool:
+    """Whether more than `cap` reports hold a frame (counted only up to the cap: cheap)."""
+    held = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM frames WHERE key = ? LIMIT ?)", (key, cap + 1))
+    return held.fetchone()[0] > cap
+
+
+def _candidates(db: sqlite3.Connection, rid: str, stack: list[str]) -> list[str]:
+    """Reports sharing an informative frame of `stack`, those sharing most first; a frame too
+    many reports hold is not looked up (it would read a large part of the index)."""
+    n = db.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+    cap = max(COMMON_FLOOR, int(COMMON_FRACTION * n))
+    keys = sorted({k for k in stack[: DEFAULT.depth] if k != UNKNOWN and not _common(db, k, cap)})
     if not keys:
         return []
     marks = ",".join("?" * len(keys))
@@ -114,7 +124,7 @@ def _rank(
 ) -> list[Similar]:
     same_crash = _fingerprint_matches(db, rid, marks)
     others: dict[str, list[str]] = {}
-    for other in _candidates(db, rid, stack, FrameStats(0, {})) if stack else []:
+    for other in _candidates(db, rid, stack) if stack else []:
         others[other] = _stack(db, other)
     stats = _stats(db, set(stack).union(*others.values()) if others else set(stack))
     mine = weigh(stack, stats)
@@ -168,7 +178,7 @@ def bucket_for(db: sqlite3.Connection, rid: str, record: CrashRecord, sig: Signa
         ).fetchone()
         if row is not None:
             return row["bucket"]
-        others = {o: _stack(db, o) for o in _candidates(db, rid, stack, FrameStats(0, {}))}
+        others = {o: _stack(db, o) for o in _candidates(db, rid, stack)}
         if others:
             stats = _stats(db, set(stack).union(*others.values()))
             mine = weigh(stack, stats)

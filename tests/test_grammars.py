@@ -204,7 +204,7 @@ def _bugcheck_reading(text: str) -> tuple[str, list[str]] | None:
 def test_bugcheck_lines_read_as_the_grammar_reads_them_on_the_corpus() -> None:
     texts = {t.strip() for text in _corpus_texts() for t in text.splitlines()}
     read = [text for text in texts if text and bugcheck._line_values(text) is not None]
-    assert len(read) > 4
+    assert len(read) >= 4  # the bundled corpus holds 4 such lines; the shared one more
     for text in read:
         assert bugcheck._line_values(text) == _bugcheck_reading(text), text
 

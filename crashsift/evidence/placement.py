@@ -274,6 +274,7 @@ class Places:
     anchors: dict[int, Anchor]
     ranges: list[tuple[int, int, Anchor]]
     spans: dict[str, int]
+    module_ranges: list[tuple[int, int, Module]]
 
     @classmethod
     def of(cls, session: Session) -> Places:
@@ -282,7 +283,12 @@ class Places:
         anchors = _anchors(session)
         spans = {d.type_name: layouts.span(d.type_name) for d in instances if d.type_name}
         blocks = _pool_blocks(session)
-        return cls(session, blocks, layouts, instances, anchors, _ranges(anchors.values()), spans)
+        modules = [
+            (start, end, m)
+            for m in session.modules
+            if (start := hex_value(m.start)) is not None and (end := hex_value(m.end)) is not None
+        ]
+        return cls(session, blocks, layouts, instances, anchors, _ranges(anchors.values()), spans, modules)
 
     def place(self, address: int, sightings: list[Sighting]) -> Place | None:
         """Where `address` lives, or None when nothing the session shows holds it."""
@@ -352,7 +358,7 @@ class Places:
     def module_at(self, address: int) -> InModule | None:
         """The lm module holding `address`, and its symbol: shown for that very address, or
         worked out from a function range around it."""
-        module = next((m for m in self.session.modules if _in_module(m, address)), None)
+        module = next((m for start, end, m in self.module_ranges if start <= address < end), None)
         anchor = self.anchors.get(address)
         symbol = anchor.symbol if anchor else None
         if anchor is None:
@@ -397,11 +403,6 @@ def _tag_type(entry: PoolEntry, types: list[str]) -> str | None:
     session lays out."""
     words = {w.upper() for w in re.findall(r"\w+", entry.tag_description or "")}
     return next((t for t in types if t.lstrip("_").upper() in words), None)
-
-
-def _in_module(module: Module, address: int) -> bool:
-    start, end = hex_value(module.start), hex_value(module.end)
-    return start is not None and end is not None and start <= address < end
 
 
 def _anchors(session: Session) -> dict[int, Anchor]:

@@ -115,3 +115,12 @@ def test_seed_pair_picture_joins_both_crash_areas_at_the_shared_function(seed_pa
     assert nodes["fltmgr!FltpPerformPreCallbacks"].x < nodes["fltmgr!TreeUnlinkMulti"].x
     assert nodes["fltmgr!TreeUnlinkMulti"].x < nodes["nt!RtlDeleteNoSplay"].x
     assert len(picture.edges) == 8  # 4 steps in each crash area
+
+
+def test_forum_summary_says_what_the_bug_check_means_in_the_analysis_words(seed_pair):
+    md = render_forum(*seed_pair, "md")
+    # the session's !analyze: "An exception happened while executing a system service routine."
+    assert (
+        "- bug check 0x3b SYSTEM\\_SERVICE\\_EXCEPTION: 1 report "
+        "(An exception happened while executing a system service routine.)" in md.splitlines()
+    )

@@ -54,6 +54,7 @@ class Overview:
     drivers: list[tuple[str, int]]
     span: tuple[str, str] | None
     findings: list[tuple[str, int]]
+    meanings: dict[str, str] = field(default_factory=dict)  # bug check -> the analysis's description
 
 
 @dataclass(slots=True)
@@ -178,7 +179,23 @@ def _overview(reports: list[Report], correlation: Correlation) -> Overview:
         drivers=drivers.most_common(),
         span=_span(reports),
         findings=findings.most_common(),
+        meanings=_meanings(reports),
     )
+
+
+def _meanings(reports: list[Report]) -> dict[str, str]:
+    """What each bug check means, in the words of the `!analyze` that showed it (first sentence)."""
+    out: dict[str, str] = {}
+    for rep in reports:
+        if rep.bugcheck is None:
+            continue
+        name = f"{rep.bugcheck.code} {rep.bugcheck.name or ''}".strip()
+        for block in rep.blocks:
+            text = getattr(block.record, "description", "") if block.kind == "analyze" else ""
+            if text and name not in out:
+                first = " ".join(text.split())
+                out[name] = first.split(". ")[0].rstrip(".") + "."
+    return out
 
 
 def _span(reports: list[Report]) -> tuple[str, str] | None:

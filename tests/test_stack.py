@@ -889,3 +889,12 @@ def test_column_frame_regex_matches_only_what_the_grammar_reads_alike(text: str)
 def test_column_frame_regex_shapes(text: str) -> None:
     fast, grammar = _fast_and_grammar_tokens(text)
     assert fast is not None and fast == grammar
+
+
+def test_a_verifier_stops_value_rows_are_not_frames():
+    # code/087: "        00C81000 : Heap handle" under VERIFIER STOP is a value and its meaning
+    from crashsift.parsers.stack import is_frame_line
+
+    assert not is_frame_line("        00C81000 : Heap handle ")
+    assert not is_frame_line("        00000100 : Block size ")
+    assert is_frame_line("fffff800`7a0fa607 : ffffe001`d1182000 00000000`00000000 : tabletaudiosample!f+0x1dc")

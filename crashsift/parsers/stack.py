@@ -77,6 +77,8 @@ _SITE_ONLY = re.compile(
     r"|<?[A-Za-z_][\w.@-]*>?\+0[xX][0-9a-fA-F]+(?:\s.*)?"  # mod+0x12…
     r"|\+?0[xX][0-9a-fA-F`]+\s*)"  # 0x77320eba, or +0xd wrapped off its symbol
 )
+# A value and what it is, as Application Verifier prints them under `VERIFIER STOP`: plain words.
+_VALUE_ROW = re.compile(rf"\s*{_HEX}\s+:\s+[A-Za-z][A-Za-z ]*")
 # `lm` rows: start, end, module name, symbol state.
 _MODULE_ROW = re.compile(rf"\s*{_HEX}\s+{_HEX}\s+\S+\s+\((?:deferred|[\w ]*symbols)\)")
 # Only columns and colons: a frame whose call site is missing (maybe on the next line).
@@ -129,8 +131,9 @@ def is_frame_line(text: str) -> bool:
 
 def _is_frame(text: str, structured: bool) -> bool:
     """`is_frame_line` for a line whose `_STRUCTURED` match is already known."""
-    if structured:  # `lm` rows need a `(`
-        return not (_DISASSEMBLY.match(text) or ("(" in text and _MODULE_ROW.match(text)))
+    if structured:  # `lm` rows need a `(`; a verifier stop's `00C81000 : Heap handle` is no frame
+        lm_row = "(" in text and _MODULE_ROW.match(text)
+        return not (_DISASSEMBLY.match(text) or lm_row or _VALUE_ROW.fullmatch(text))
     return _is_site_only(text)
 
 

@@ -897,4 +897,5 @@ def test_a_verifier_stops_value_rows_are_not_frames():
 
     assert not is_frame_line("        00C81000 : Heap handle ")
     assert not is_frame_line("        00000100 : Block size ")
-    assert is_frame_line("fffff800`7a0fa607 : ffffe001`d1182000 00000000`00000000 : tabletaudiosample!f+0x1dc")
+    frame = "fffff800`7a0fa607 : ffffe001`d1182000 00000000`00000000 : tabletaudiosample!f+0x1dc"
+    assert is_frame_line(frame)

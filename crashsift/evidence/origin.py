@@ -16,19 +16,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from crashsift.evidence.addresses import is_kernel, show
-from crashsift.evidence.fault import (
-    address_classes,
+from crashsift.evidence.cpu import (
     alias,
     effective_address,
     expression,
     family,
     instruction_length,
     instruction_text,
-    merged,
     operand_registers,
     register_line,
     trusted_value,
 )
+from crashsift.evidence.fault import address_classes, merged
 from crashsift.evidence.session import Fault, Listed, Origin, RegisterSet, Session
 from crashsift.hexutil import hex_value
 from crashsift.model import Evidence, Finding

@@ -15,44 +15,23 @@ allocation points past its header).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from crashsift.evidence.addresses import NULL_PAGE, show
-from crashsift.evidence.expression import evaluate
+from crashsift.evidence.addresses import show
 from crashsift.evidence.layouts import Layouts, Resolution, Step
-from crashsift.evidence.session import DtInstance, PoolPage, Session, walk_fields
+from crashsift.evidence.session import DtInstance, Session
+from crashsift.evidence.sightings import DT, MEMORY, Sighting, seen_in
 from crashsift.hexutil import hex_value
 from crashsift.model import Evidence, Finding, Frame
-from crashsift.parsers.dt import DtField
 from crashsift.parsers.lm import Module
 from crashsift.parsers.pool import PoolEntry
 
 MAX_FINDINGS = 40
 MAX_SIGHTINGS_CITED = 10
 MAX_FUNCTION = 0x8000  # a symbol offset beyond this names the nearest symbol, not the function
-# Relevance of where a value is seen, most relevant first.
-FAULT, REGISTER, ARGUMENT, MEMORY, DT, QUERY = range(6)
-NOT_ADDRESSES = frozenset(
-    {"efl", "eflags", "cpsr", "fpcr", "fpsr", "mxcsr", "iopl", "cs", "ds", "es", "fs", "gs", "ss"}
-)
-UNIT_WIDTHS = {"qword": 8, "dword": 4, "dword+ascii": 4}
 _MODULE = re.compile(r"[\w.$@-]+")
 _SYMBOL = re.compile(r"(?P<module>[\w.$@-]+)(?:!(?P<function>.+?))?(?:\+(?P<offset>(?:0x)?[0-9a-fA-F]+))?")
-
-
-@dataclass(slots=True)
-class Sighting:
-    """One place the session shows a value: what it is there, the line, how relevant, whether
-    it is a value held (a pointer) rather than an address a command was given, the dt
-    instance (type, address) a field value belongs to, and whether it is a register's."""
-
-    label: str
-    line: int | None
-    rank: int
-    pointer: bool
-    owner: tuple[str | None, int] | None = None
-    register: bool = False
 
 
 @dataclass(slots=True)
@@ -117,7 +96,7 @@ class Place:
 def find(session: Session) -> list[Finding]:
     """One finding per address some block, dt or module holds; the fault's first, at most
     `MAX_FINDINGS` (the last then says how many there were)."""
-    seen = _sightings(session)
+    seen = seen_in(session)
     places = Places.of(session)
     found: list[tuple[tuple[int, int], Finding]] = []
     for address, sightings in seen.items():
@@ -130,133 +109,6 @@ def find(session: Session) -> list[Finding]:
     if len(found) > MAX_FINDINGS:
         kept[-1].values["capped"] = f"{MAX_FINDINGS} of {len(found)} placed addresses shown"
     return kept
-
-
-# --- where the session shows addresses -------------------------------------------------------
-
-
-def _sightings(session: Session) -> dict[int, list[Sighting]]:
-    """Every address-sized value the session shows, with each place it shows it."""
-    seen: dict[int, list[Sighting]] = {}
-    sources = (_fault_values, _register_values, _argument_values, _memory_values, _dt_values, _pool_values)
-    for source in sources:
-        for value, sighting in source(session):
-            if value is not None and value >= NULL_PAGE:
-                seen.setdefault(value, []).append(sighting)
-    return seen
-
-
-def _fault_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
-    """The fault's effective address, the addresses the analysis reports, and the address the
-    faulting base register was loaded from."""
-    if session.fault is not None and session.fault.address is not None:
-        yield session.fault.address, Sighting("the faulting address", session.fault.line, FAULT, True)
-    for fa in session.fault_addresses:
-        yield fa.value, Sighting(fa.source, fa.line, FAULT, True)
-    if (o := session.origin) is not None and o.source_address is not None:
-        label = f"the address {o.register} was loaded from"
-        yield o.source_address, Sighting(label, o.load.instruction.line, FAULT, True)
-
-
-def _fault_registers(session: Session) -> set[str]:
-    """Registers the faulting access used, and the one its base was loaded into."""
-    names: set[str] = set()
-    if session.fault is not None:
-        names |= set(session.fault.terms)
-        if (op := session.fault.operand) is not None:
-            names |= {r for r in (op.base, op.index) if r}
-    if (o := session.origin) is not None:
-        names.add(o.register)
-        if o.source is not None:
-            names |= {r for r in (o.source.base, o.source.index) if r}
-    return names
-
-
-def _register_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
-    faulting = _fault_registers(session)
-    for rs in session.register_sets:
-        for name, value in rs.values.items():
-            if name not in NOT_ADDRESSES:
-                rank = FAULT if name in faulting else REGISTER
-                # the dump's first line; `_evidence` finds the line showing the register
-                yield value, Sighting(name, rs.line, rank, True, register=True)
-
-
-def _argument_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
-    """Bug check arguments, cited where the analysis lists them."""
-    shown = [
-        (arg.value, arg.line)
-        for block in session.report.blocks
-        if block.kind == "analyze" and block.record is not None
-        for arg in block.record.args
-    ]
-    lines = {hex_value(value): line for value, line in reversed(shown)}
-    bugcheck = session.report.bugcheck
-    for i, arg in enumerate(bugcheck.args if bugcheck else [], 1):
-        value = hex_value(arg)
-        yield value, Sighting(f"Arg{i}", lines.get(value), ARGUMENT, True)
-
-
-def _memory_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
-    """The address each dump starts at, and its pointer-sized values (not those the debugger
-    already symbolised: `dps` rows)."""
-    for record, command in session.memory:
-        if not record.rows:
-            continue
-        verb = (command or "dump").split()[0]
-        first = record.rows[0]
-        yield hex_value(first.address), Sighting(f"the {verb} address", first.line, QUERY, False)
-        unit = "pointer" if record.unit == "pointer+symbol" else record.unit or ""
-        width = session.pointer_size if unit == "pointer" else UNIT_WIDTHS.get(unit)
-        if width != session.pointer_size:
-            continue
-        for row in record.rows:
-            start = hex_value(row.address)
-            if row.symbols or start is None:
-                continue
-            for i, text in enumerate(row.values):
-                label = f"the {unit.split('+')[0]} at {show(start + i * width, session.arch)}"
-                yield hex_value(text), Sighting(label, row.line, MEMORY, True)
-
-
-def _dt_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
-    """Each dt instance's address and its fields' hex values (list entries: both links)."""
-    for dt in session.dts:
-        name = dt.type_name or "dt"
-        owner = (dt.type_name, dt.base) if dt.base is not None else None
-        if dt.base is not None:
-            yield dt.base, Sighting(f"the dt {name} address", dt.line, QUERY, False, owner)
-        for path, _, fld in walk_fields(dt.record.fields):
-            for suffix, value in _field_values(fld):
-                yield value, Sighting(f"{name}.{path}{suffix}", fld.line, DT, True, owner)
-
-
-def _field_values(fld: DtField) -> Iterator[tuple[str, int | None]]:
-    """The hex values a field shows (decimal ones are counts, not addresses)."""
-    if fld.list_entry:
-        yield from zip((".Flink", ".Blink"), (hex_value(v) for v in fld.list_entry), strict=False)
-    elif fld.value and fld.value.startswith("0x") and fld.bitfield is None:
-        yield "", hex_value(fld.number)
-
-
-def _pool_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
-    """The address each `!pool` was asked about: from its ``Pool page`` line, else (old x86
-    output has none) from the command."""
-    for page in session.pools:
-        line = session.find_line(page.line, page.line + 2, "Pool page") or page.line
-        yield _pool_query(session, page), Sighting("the !pool address", line, QUERY, False)
-
-
-def _pool_query(session: Session, page: PoolPage) -> int | None:
-    """The page's queried address, else the command's first argument worked out with the
-    registers shown before it (`!pool @eax`)."""
-    if page.record.address is not None:
-        return hex_value(page.record.address)
-    words = (page.command or "").split()
-    if len(words) < 2 or not words[0].endswith("pool"):
-        return None
-    registers = session.registers_before(page.line)
-    return evaluate(words[1], registers.values if registers else {})
 
 
 # --- what places them --------------------------------------------------------------------------

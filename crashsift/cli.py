@@ -351,12 +351,13 @@ def _output_reason(err: Exception) -> str:
 
 
 def _read_all(paths: list[str]) -> tuple[list[Report], bool]:
-    """Every report of every file, in the order given; whether some file could not be read."""
+    """Every report of every file, in the order given ('-' is standard input); whether some file
+    could not be read."""
     reports: list[Report] = []
     failed = False
     for name in paths:
         try:
-            reports.extend(parse_file(Path(name)))
+            reports.extend(parse_text(sys.stdin.read(), None) if name == "-" else parse_file(Path(name)))
         except (OSError, InputTooLarge) as err:
             typer.echo(f"crashsift: {_reason(name, err)}", err=True)
             failed = True

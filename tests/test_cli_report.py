@@ -38,3 +38,10 @@ def test_an_unreadable_file_is_one_line_and_the_rest_is_reported(tmp_path):
     assert result.exit_code == 1
     assert f"crashsift: {tmp_path / 'missing.txt'}: no such file" in result.stderr
     assert "TreeUnlinkMulti" in out.read_text(encoding="utf-8")
+
+
+def test_standard_input_is_one_more_paste():
+    stdin = (CORPUS / "seed" / "fltmgr-0x3b-session.txt").read_text(encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", "--format", "md", "-", SEED[1]], input=stdin)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("## Crash summary: 2 reports")

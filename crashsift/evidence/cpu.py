@@ -139,7 +139,7 @@ def register_width(name: str | None, arch: str | None) -> int | None:
 
 # ----------------------------------------------------------------------------- the operand
 
-_PTR_SIZES = {
+OPERAND_SIZES = {
     "byte": 1, "word": 2, "dword": 4, "qword": 8, "fword": 6, "tbyte": 10, "mmword": 8,
     "xmmword": 16, "oword": 16, "ymmword": 32, "zmmword": 64,
 }  # fmt: skip
@@ -189,7 +189,7 @@ def _access_kind(mnemonic: str, position: int, arch: str | None) -> str:
 def _access_size(ins: Instruction, position: int, arch: str | None) -> int | None:
     op = ins.operands[position]
     if op.size:
-        return _PTR_SIZES.get(op.size.split()[0].lower())
+        return OPERAND_SIZES.get(op.size.split()[0].lower())
     regs = [o for o in ins.operands[:position] if o.kind == "register"] if arch == "arm64" else []
     regs = regs or [o for o in ins.operands if o.kind == "register"]
     width = register_width(regs[-1].register, arch) if regs else None

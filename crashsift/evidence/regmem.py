@@ -13,13 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crashsift.evidence.addresses import show
+from crashsift.evidence.cpu import OPERAND_SIZES
 from crashsift.evidence.sanity import Damage, damage
 from crashsift.evidence.session import Origin, RegisterSet, Session, walk_fields
-from crashsift.evidence.values import anchors, observed
+from crashsift.evidence.values import anchors
 from crashsift.hexutil import hex_value
 from crashsift.model import Explanation, Finding
-
-SIZES = {"byte": 1, "word": 2, "dword": 4, "qword": 8}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +49,7 @@ def memory_at(session: Session, address: int, size: int) -> list[Shown]:
     """Every value of `size` bytes the session shows at `address`, in paste order."""
     out: list[Shown] = []
     for record, command in session.memory:
-        unit = session.pointer_size if record.unit == "pointer+symbol" else SIZES.get(record.unit or "")
+        unit = session.unit_bytes(record)
         if unit != size:
             continue
         for row in record.rows:
@@ -72,7 +71,7 @@ def memory_at(session: Session, address: int, size: int) -> list[Shown]:
 
 def _operand_size(origin: Origin, default: int) -> int:
     words = (origin.source.size or "").split() if origin.source else []
-    return SIZES.get(words[0], default) if words else default
+    return OPERAND_SIZES.get(words[0].lower(), default) if words else default
 
 
 def _agree(session: Session, origin: Origin, shown: Shown) -> Finding:
@@ -132,7 +131,7 @@ def _disagree(session: Session, origin: Origin, shown: Shown, mask: int) -> Find
 
 
 def _damage_of(session: Session, value: int) -> Damage | None:
-    return next((d for d in damage(session, observed(session)) if d.seen.value == value), None)
+    return next((d for d in damage(session) if d.seen.value == value), None)
 
 
 def _race(damaged: Damage | None, mem: int, session: Session) -> Explanation:

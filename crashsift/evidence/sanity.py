@@ -61,15 +61,20 @@ class Damage:
 def find(session: Session) -> list[Finding]:
     values = observed(session)
     out = _fills(session, values)
-    damages = damage(session, values) if session.kernel and session.pointer_size == 8 else []
+    damages = damage(session) if session.kernel and session.pointer_size == 8 else []
     out.extend(_near_misses(session, damages))
     out.extend(_patterns(session, damages))
     out.extend(_bad_pointers(session, values, {d.seen.value for d in damages}))
     return out
 
 
-def damage(session: Session, values: list[Observed]) -> list[Damage]:
-    """Values one byte of their upper half away from a region or address the session proves good."""
+def damage(session: Session) -> list[Damage]:
+    """Values one byte of their upper half away from a region or address the session proves good
+    (worked out once per session: `regmem` reads it too)."""
+    return session.remember("damage", lambda: _damage(session, observed(session)))
+
+
+def _damage(session: Session, values: list[Observed]) -> list[Damage]:
     good = [a for a in anchors(session) if a.value >= NULL_PAGE]
     regions = {a.value >> 32 for a in good}
     by_low: dict[int, list[Anchor]] = defaultdict(list)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from crashsift.parsers.pool import PoolRecord
 from crashsift.parsers.registers import RegistersRecord
 
 POINTER_SIZE = {"x64": 8, "arm64": 8, "x86": 4}
+UNIT_BYTES = {"byte": 1, "word": 2, "dword": 4, "dword+ascii": 4, "qword": 8}  # a memory dump's values
 # Commands that set the register context of a fault: their current instruction is the faulting one.
 FAULT_CONTEXTS = frozenset((".cxr", ".trap", "!trap", ".ecxr", ".exr"))
 REGISTER_DUMP_LINES = 20  # an ARM64 `r` spans about 12 lines; x64 with a label and instruction 9
@@ -122,19 +124,31 @@ class Session:
     fault: Fault | None = None
     origin: Origin | None = None
     _numbers: list[int] = field(default_factory=list)
+    _memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pointer_size(self) -> int:
         return POINTER_SIZE.get(self.arch or "", 8)
 
+    def unit_bytes(self, record: MemoryRecord) -> int | None:
+        """How many bytes one value of a memory dump is (a pointer for `dps`/`dqs`/`dds`)."""
+        if record.unit == "pointer+symbol":
+            return self.pointer_size
+        return UNIT_BYTES.get(record.unit or "")
+
     def text(self, line: int | None) -> str:
         """The repaired text of original line `line` ('' when not in the paste)."""
         if line is None:
             return ""
-        if not self._numbers:
-            self._numbers = [ln.no for ln in self.lines]
-        i = bisect.bisect_left(self._numbers, line)
+        numbers = self._index()
+        i = bisect.bisect_left(numbers, line)
         return self.lines[i].text if i < len(self.lines) and self.lines[i].no == line else ""
+
+    def remember(self, key: str, make: Callable[[], Any]) -> Any:
+        """What `make` gives, worked out once per session: values several rules read."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     def cite(self, line: int | None, note: str = "") -> Evidence:
         return Evidence(line, self.text(line).strip(), note)

@@ -19,7 +19,6 @@ FAULT, REGISTER, ARGUMENT, MEMORY, DT, QUERY = range(6)
 NOT_ADDRESSES = frozenset(
     {"efl", "eflags", "cpsr", "fpcr", "fpsr", "mxcsr", "iopl", "cs", "ds", "es", "fs", "gs", "ss"}
 )
-UNIT_WIDTHS = {"qword": 8, "dword": 4, "dword+ascii": 4}
 
 
 @dataclass(slots=True)
@@ -108,7 +107,7 @@ def _memory_values(session: Session) -> Iterator[tuple[int | None, Sighting]]:
         first = record.rows[0]
         yield hex_value(first.address), Sighting(f"the {verb} address", first.line, QUERY, False)
         unit = "pointer" if record.unit == "pointer+symbol" else record.unit or ""
-        width = session.pointer_size if unit == "pointer" else UNIT_WIDTHS.get(unit)
+        width = session.unit_bytes(record)
         if width != session.pointer_size:
             continue
         for row in record.rows:

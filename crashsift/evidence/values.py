@@ -46,6 +46,10 @@ class Anchor:
 
 def observed(session: Session) -> list[Observed]:
     """Every value of pointer width the session shows, in paste order, once per place."""
+    return session.remember("observed", lambda: _observed(session))
+
+
+def _observed(session: Session) -> list[Observed]:
     out: list[Observed] = []
     for regs in session.register_sets:
         out.extend(
@@ -54,7 +58,7 @@ def observed(session: Session) -> list[Observed]:
             if name not in IP_SP and _register_width(name, session.arch)
         )
     for record, command in session.memory:
-        unit = session.pointer_size if record.unit == "pointer+symbol" else _UNIT_BYTES.get(record.unit or "")
+        unit = session.unit_bytes(record)
         if unit != session.pointer_size:
             continue
         for row in record.rows:
@@ -107,6 +111,10 @@ def cite(session: Session, seen: Observed, note: str) -> Evidence:
 def anchors(session: Session) -> list[Anchor]:
     """Addresses the session proves were used (see the module docstring); the most telling
     first: a structure's own address, then pool blocks, dumped addresses, stacks, modules."""
+    return session.remember("anchors", lambda: _anchors(session))
+
+
+def _anchors(session: Session) -> list[Anchor]:
     out: list[Anchor] = []
     for dt in session.dts:
         if dt.base is None or dt.record.errors:
@@ -136,9 +144,6 @@ def anchors(session: Session) -> list[Anchor]:
     for regs in session.register_sets:
         out.extend(Anchor(v, name, regs.line) for name, v in regs.values.items() if name in IP_SP)
     return out
-
-
-_UNIT_BYTES = {"dword": 4, "dword+ascii": 4, "qword": 8}
 
 
 def _register_width(name: str, arch: str | None) -> bool:

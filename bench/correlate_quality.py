@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from networkx.utils import UnionFind
 from stages import ROOT
 
 from crashsift.correlate import buckets
@@ -143,19 +144,12 @@ def partition_exact(records: list[CrashRecord]) -> Partition:
 def partition_clusterfuzz(records: list[CrashRecord]) -> Partition:
     """Baseline B: top 3 frames (after skip and sentinel), LCS >= 2, transitive closure."""
     tops = [[k for k in signature(r).stack[:3]] for r in records]
-    parent = list(range(len(records)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = UnionFind(range(len(records)))
     for i in range(len(records)):
         for j in range(i):
             if _lcs(tops[i], tops[j]) >= 2:
-                parent[find(i)] = find(j)
-    return {r.id: records[find(i)].id for i, r in enumerate(records)}
+                sets.union(i, j)
+    return {r.id: records[min(group)].id for group in sets.to_sets() for r in (records[i] for i in group)}
 
 
 def _lcs(a: list[str], b: list[str]) -> int:

@@ -51,6 +51,8 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from networkx.utils import UnionFind
+
 from crashsift.correlate.engine import Bucket, Correlation
 from crashsift.correlate.records import CrashRecord
 from crashsift.correlate.similarity import (
@@ -145,33 +147,24 @@ def signature_groups(
 
 def _same_crash(result: Correlation, records: list[CrashRecord]) -> list[SignatureGroup]:
     """Fallback reports as groups: one each, except those sharing a fingerprint of one crash."""
-    parent = list(range(len(records)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[str, int] = {}
-    for i, record in enumerate(records):
-        for mark in sorted(record.fingerprints):
-            j = first.setdefault(mark, i)
-            parent[find(i)] = find(j)
-    members: dict[int, list[int]] = {}
-    for i in range(len(records)):
-        members.setdefault(find(i), []).append(i)
+    by_id = {r.id: r for r in records}
+    sets = UnionFind(by_id)
+    for record in records:
+        for mark in record.fingerprints:
+            sets.union(record.id, ("mark", mark))
     groups = []
-    for indices in members.values():
-        chosen = sorted((records[i] for i in indices), key=lambda r: r.id)
+    for linked in sets.to_sets():
+        chosen = sorted((by_id[i] for i in linked if i in by_id), key=lambda r: r.id)
+        if not chosen:
+            continue
         sig = result.signatures[chosen[0].id]
         trail = list(sig.trail)
-        key = f"{sig.text}\t{chosen[0].id}"
         if len(chosen) > 1:
             shared = sorted(set.intersection(*(set(r.fingerprints) for r in chosen[:2])))
             trail.append(f"same crash: {'; '.join(shared[:3])} shown by more than one paste")
-            key = f"{sig.text}\t{chosen[0].id}"
-        groups.append(SignatureGroup(key, sig.text, [r.id for r in chosen], [], trail))
+        groups.append(
+            SignatureGroup(f"{sig.text}\t{chosen[0].id}", sig.text, [r.id for r in chosen], [], trail)
+        )
     return groups
 
 

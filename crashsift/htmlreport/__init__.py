@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import cache
 from importlib import resources
 
 import jinja2
@@ -20,10 +21,13 @@ from crashsift.htmlreport import forum
 from crashsift.htmlreport.view import build
 from crashsift.model import Report
 
-__all__ = ["render_forum", "render_html"]
+__all__ = ["environment", "page_script", "render_forum", "render_html"]
 
 
-def _environment(autoescape: bool) -> jinja2.Environment:
+@cache
+def environment(autoescape: bool) -> jinja2.Environment:
+    """The templates of `crashsift/templates/` (the report, the forum text, the paste page's),
+    one environment per kind of output so each template is compiled once per process."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("crashsift", "templates"),
         autoescape=autoescape,
@@ -35,8 +39,9 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     return env
 
 
-def _script() -> tuple[str, str]:
-    """The page's script and its CSP source expression."""
+@cache
+def page_script() -> tuple[str, str]:
+    """The report page's script and its CSP source expression (``'sha256-…'``)."""
     text = resources.files("crashsift").joinpath("templates", "report.js").read_text("utf-8")
     digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
     return text, f"'sha256-{digest}'"
@@ -44,13 +49,13 @@ def _script() -> tuple[str, str]:
 
 def render_html(reports: list[Report], correlation: Correlation, title: str = "crashsift report") -> str:
     view = build(reports, correlation, title)
-    script, script_hash = _script()
-    template = _environment(autoescape=True).get_template("report.html.j2")
+    script, script_hash = page_script()
+    template = environment(autoescape=True).get_template("report.html.j2")
     return template.render(view=view, script=script, script_hash=script_hash)
 
 
 def render_forum(reports: list[Report], correlation: Correlation, style: str) -> str:
     """`style` is ``md`` or ``bbcode``."""
     view = build(reports, correlation, "crashsift summary")
-    template = _environment(autoescape=False).get_template(f"forum.{style}.j2")
+    template = environment(autoescape=False).get_template(f"forum.{style}.j2")
     return template.render(view=view, advice=forum.advice(view), m=forum.Markup(style))

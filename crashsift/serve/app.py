@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from crashsift import htmlreport
 from crashsift.pipeline import MAX_BYTES
 from crashsift.serve import api, pages
 from crashsift.serve.pool import StorePool
@@ -58,7 +59,7 @@ def create_app(
     app.state.pool = StorePool(Path(store_path) if store_path else default_path(), max_bytes)
     app.state.max_bytes = max_bytes
     app.state.csrf = Csrf()
-    app.state.templates = pages.environment()
+    app.state.templates = htmlreport.environment(autoescape=True)  # pastes may be hostile
     app.state.report = StoreReport()
     return app
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-import jinja2
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,17 +22,6 @@ from crashsift.serve.safety import BUCKET_ID, FIELD, PASTE_ID, REPORT_ID, checke
 MEMBERS_SHOWN = 200  # members listed on a bucket page (the JSON has them all)
 MAX_LISTED = 100  # pastes on one result page
 BUCKETS_SHOWN = 1000  # rows of the bucket list (the JSON has them all)
-
-
-def environment() -> jinja2.Environment:
-    """Templates from `crashsift/templates/serve/`, autoescaped: pastes may be hostile."""
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("crashsift", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -15,7 +15,7 @@ import threading
 from functools import cache
 
 from crashsift.correlate.engine import correlate
-from crashsift.htmlreport import _script, render_html
+from crashsift.htmlreport import page_script, render_html
 from crashsift.pipeline import parse_text
 from crashsift.serve import lookup
 from crashsift.store import Store
@@ -52,6 +52,6 @@ def _render(store: Store) -> str:
 def csp() -> str:
     """The report page's policy: its one inline script (by hash) and nothing else."""
     return (
-        f"default-src 'none'; style-src 'unsafe-inline'; script-src {_script()[1]}; img-src data:; "
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src {page_script()[1]}; img-src data:; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )

@@ -118,11 +118,15 @@ class Store:
 
     def ingest(self, text: str, source: str = "paste", received: str | None = None) -> IngestResult:
         """Keep a paste and file its crashes; the same text again counts as seen again."""
-        if len(text.encode("utf-8", "surrogatepass")) > self.max_bytes:
+        data = text.encode("utf-8", "surrogatepass")
+        if len(data) > self.max_bytes:
             raise PasteTooLarge(f"{source}: {len(text):,} characters; the limit is {self.max_bytes:,} bytes")
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        digest = hashlib.sha256(data).hexdigest()
         when = received or _now()
-        reports = parse_text(text, source)  # outside the write lock: parsing is the slow part
+        with self._lock:
+            known = self.db.execute("SELECT 1 FROM pastes WHERE sha256 = ?", (digest,)).fetchone() is not None
+        # Parse outside the write lock (it is the slow part), and only a paste not stored yet.
+        reports = None if known else parse_text(text, source)
         with self._lock, schema.transaction(self.db):
             row = self.db.execute("SELECT id, times_seen FROM pastes WHERE sha256 = ?", (digest,)).fetchone()
             if row is not None:
@@ -146,7 +150,8 @@ class Store:
             self.db.execute(
                 "INSERT INTO arrivals (paste_id, source, received) VALUES (?, ?, ?)", (paste_id, source, when)
             )
-            ids = [self._file(paste_id, i, rep, when) for i, rep in enumerate(reports)]
+            parsed = reports if reports is not None else parse_text(text, source)
+            ids = [self._file(paste_id, i, rep, when) for i, rep in enumerate(parsed)]
         return IngestResult(paste_id, True, 1, ids)
 
     def _file(self, paste_id: int, position: int, report: Report, received: str) -> str:

@@ -157,7 +157,7 @@ def _register_width(name: str, arch: str | None) -> bool:
     )
 
 
-def _field_values(fld) -> list[int]:
+def _field_values(fld: DtField) -> list[int]:
     if fld.list_entry:
         return [v for t in fld.list_entry if (v := hex_value(t)) is not None]
     if fld.string is not None and fld.number is None:
@@ -172,7 +172,7 @@ def _points_to(fld: DtField) -> str | None:
     return fld.pointer_type
 
 
-def _pointer_like(fld) -> bool:
+def _pointer_like(fld: DtField) -> bool:
     """A pointer by its type (``Ptr64 T``, a typed pointer value, a list entry), or printed as
     a 64-bit ``0x…`…`` value with nothing after it (how `dt /b` shows a pointer)."""
     if fld.pointer_type or fld.list_entry or (fld.type or "").startswith("Ptr"):
